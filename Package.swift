@@ -1,0 +1,123 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "galley",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "galleyd", targets: ["galleyd"]),
+        .executable(name: "galley", targets: ["galley"]),
+        .library(name: "GalleyClient", targets: ["GalleyClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // JSON values, JSON-RPC 2.0 messages and dispatch. Knows nothing of Galley or NIO.
+        .target(name: "JSONRPC", swiftSettings: swiftSettings),
+        // Size-capped framing decoders and the NIO server/client connections.
+        .target(
+            name: "JSONRPCTransport",
+            dependencies: [
+                "JSONRPC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Roles, principals and (later) the content model. No I/O.
+        .target(name: "GalleyModel", swiftSettings: swiftSettings),
+        // The embedded SQLite store: migrations, tokens, the changeset log.
+        .target(
+            name: "GalleyStore",
+            dependencies: [
+                "GalleyModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Method handlers, authentication and the galleyd Service.
+        .target(
+            name: "GalleyServer",
+            dependencies: [
+                "JSONRPC",
+                "JSONRPCTransport",
+                "GalleyModel",
+                "GalleyStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A typed async client over the transport, used by the CLI, the tests and (later) sync.
+        .target(
+            name: "GalleyClient",
+            dependencies: ["JSONRPC", "JSONRPCTransport"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "galleyd",
+            dependencies: [
+                "GalleyServer",
+                "GalleyStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "galley",
+            dependencies: [
+                "GalleyClient",
+                "JSONRPC",
+                "JSONRPCTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JSONRPCTransportTests",
+            dependencies: [
+                "JSONRPCTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GalleyServerTests",
+            dependencies: [
+                "GalleyServer",
+                "GalleyStore",
+                "GalleyClient",
+                "JSONRPC",
+                "JSONRPCTransport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

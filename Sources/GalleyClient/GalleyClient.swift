@@ -1,0 +1,44 @@
+import JSONRPC
+import JSONRPCTransport
+
+/// A connection to galleyd, authenticated when a token is given.
+public final class GalleyClient: Sendable {
+    /// The underlying connection, for raw calls and notifications.
+    public let connection: JSONRPCClientConnection
+
+    private init(connection: JSONRPCClientConnection) {
+        self.connection = connection
+    }
+
+    /// Connects to `address` (`HOST:PORT`) and, with a token, authenticates.
+    public static func connect(to address: String, token: String? = nil) async throws -> GalleyClient {
+        guard let (host, port) = TransportConfiguration.parseListenAddress(address) else {
+            throw ClientError.cannotConnect(host: address, port: 0, reason: "the address must be HOST:PORT")
+        }
+        return try await Self.connect(host: host, port: port, token: token)
+    }
+
+    /// Connects to `host:port` and, with a token, authenticates.
+    public static func connect(host: String, port: Int, token: String? = nil) async throws -> GalleyClient {
+        let connection = try await JSONRPCClientConnection.connect(host: host, port: port)
+        let client = GalleyClient(connection: connection)
+        if let token {
+            do {
+                _ = try await client.call("auth.authenticate", ["token": .string(token)])
+            } catch {
+                await connection.close()
+                throw error
+            }
+        }
+        return client
+    }
+
+    /// Calls a method with named params; errors from the server are thrown as ``JSONRPCError``.
+    public func call(_ method: String, _ params: JSONObject = [:]) async throws -> JSONValue {
+        try await self.connection.call(method, params: .object(params))
+    }
+
+    public func close() async {
+        await self.connection.close()
+    }
+}

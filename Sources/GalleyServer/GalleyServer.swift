@@ -1,0 +1,61 @@
+import GalleyModel
+import GalleyStore
+import JSONRPCTransport
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// galleyd as a `Service`: the JSON-RPC transport serving the Galley methods over a store.
+/// When it returns (graceful shutdown finished) the store has been closed.
+public final class GalleyServer: Service, Sendable {
+    private let transport: JSONRPCServer
+    private let state: ServerState
+
+    /// - Parameters:
+    ///   - onListening: called with the bound address once the socket listens (tests bind port 0).
+    public init(
+        store: any GalleyStorage,
+        transport configuration: TransportConfiguration,
+        logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
+    ) throws {
+        let state = try ServerState(store: store, logger: logger)
+        let dispatcher = MethodDispatcher(server: state)
+        self.state = state
+        self.transport = JSONRPCServer(
+            configuration: configuration,
+            eventLoopGroup: eventLoopGroup,
+            logger: logger,
+            onListening: onListening,
+            makeSession: { info in GalleySession(info: info, server: state, dispatcher: dispatcher) }
+        )
+    }
+
+    public func run() async throws {
+        do {
+            try await self.transport.run()
+        } catch {
+            try? await self.state.store.close()
+            throw error
+        }
+        try await self.state.store.close()
+        self.state.logger.info("store closed")
+    }
+}
+
+/// Makes sure an administrator can get in: when the store has no live token (a new data
+/// directory), creates an `admin` token and writes it to `<data>/admin.token` with mode 0600.
+public enum AdminBootstrap {
+    /// The path written, or nil when live tokens already existed.
+    public static func ensureAdminToken(store: any GalleyStorage, dataDirectory: String, logger: Logger) async throws -> String? {
+        guard try await store.liveTokenCount() == 0 else { return nil }
+        let token = TokenMinter.newToken()
+        try await store.createToken(name: "admin", role: .admin, hash: TokenMinter.hash(token), createdBy: nil)
+        let path = dataDirectory.hasSuffix("/") ? dataDirectory + "admin.token" : dataDirectory + "/admin.token"
+        try SecretFile.write(token + "\n", to: path)
+        logger.notice("created the first admin token", metadata: ["path": "\(path)"])
+        return path
+    }
+}

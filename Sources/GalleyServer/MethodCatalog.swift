@@ -1,0 +1,20 @@
+/// Every method galleyd serves. A test checks this list against `API/galley.openrpc.json`.
+enum MethodCatalog {
+    static let all: [any GalleyMethod] = [
+        RPCDiscoverMethod(),
+        ServerInfoMethod(),
+        ServerPingMethod(),
+        AuthAuthenticateMethod(),
+        AuthWhoamiMethod(),
+        TokenCreateMethod(),
+        TokenListMethod(),
+        TokenRevokeMethod(),
+    ]
+}
+
+/// The names and access rules of the methods galleyd serves, for contract tests and tools.
+public enum ServedMethods {
+    public static var accessByName: [String: MethodAccess] {
+        Dictionary(uniqueKeysWithValues: MethodCatalog.all.map { (type(of: $0).name, type(of: $0).access) })
+    }
+}

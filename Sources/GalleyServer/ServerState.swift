@@ -1,0 +1,31 @@
+import Foundation
+import GalleyStore
+import JSONRPC
+import Logging
+
+/// What every connection of one galleyd shares: the store, the API contract and the methods.
+final class ServerState: Sendable {
+    let store: any GalleyStorage
+    let document: OpenRPCDocument
+    let methods: [String: any GalleyMethod]
+    let startedAt: ContinuousClock.Instant
+    let logger: Logger
+
+    init(store: any GalleyStorage, logger: Logger) throws {
+        self.store = store
+        self.logger = logger
+        self.startedAt = .now
+        self.document = try OpenRPCDocument(json: try JSONParser.parse(EmbeddedOpenRPC.json))
+        var methods: [String: any GalleyMethod] = [:]
+        for method in MethodCatalog.all {
+            precondition(methods[type(of: method).name] == nil, "method \(type(of: method).name) registered twice")
+            methods[type(of: method).name] = method
+        }
+        self.methods = methods
+    }
+
+    var uptimeSeconds: Double {
+        let elapsed = ContinuousClock.now - self.startedAt
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}

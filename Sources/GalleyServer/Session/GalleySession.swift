@@ -1,0 +1,77 @@
+import GalleyModel
+import JSONRPC
+import JSONRPCTransport
+import Logging
+import NIOCore
+import Synchronization
+
+/// The state of one client connection: who it authenticated as and how often it failed to.
+final class GalleySession: ServerSession {
+    /// Failed `auth.authenticate` calls after which the connection is closed.
+    static let maximumFailedAuthentications = 5
+
+    private struct State {
+        var principal: Principal?
+        var failedAuthentications = 0
+    }
+
+    let info: ConnectionInfo
+    private let state = Mutex(State())
+    private let server: ServerState
+    private let processor: JSONRPCProcessor<GalleySession>
+    private let logger: Logger
+
+    init(info: ConnectionInfo, server: ServerState, dispatcher: MethodDispatcher) {
+        self.info = info
+        self.server = server
+        var logger = server.logger
+        logger[metadataKey: "connection"] = "\(info.id)"
+        self.logger = logger
+        self.processor = JSONRPCProcessor { request, session in
+            await dispatcher.dispatch(request, session: session)
+        }
+    }
+
+    var principal: Principal? { self.state.withLock { $0.principal } }
+    var isAuthenticated: Bool { self.principal != nil }
+
+    func handle(_ message: ByteBuffer) async -> SessionReply {
+        // Parsing is synchronous and reads the buffer in place; only the method handlers suspend.
+        let parsed = message.withUnsafeReadableBytes { self.processor.parse($0) }
+        let reply: [UInt8]?
+        switch parsed {
+        case .success(let value): reply = await self.processor.process(value, context: self)
+        case .failure(let error): reply = self.processor.reply(to: error)
+        }
+        let failures = self.state.withLock { $0.failedAuthentications }
+        if failures >= Self.maximumFailedAuthentications {
+            return SessionReply(bytes: reply, closeReason: "\(failures) failed authentication attempts")
+        }
+        return SessionReply(bytes: reply)
+    }
+
+    func closed() {}
+
+    func makeContext() -> MethodContext {
+        MethodContext(session: self, server: self.server, logger: self.logger)
+    }
+
+    func authenticated(as principal: Principal) {
+        self.state.withLock {
+            $0.principal = principal
+            $0.failedAuthentications = 0
+        }
+        self.logger.info("authenticated", metadata: ["principal": "\(principal.name)", "role": "\(principal.role.rawValue)"])
+    }
+
+    /// Records a failed attempt; returns how many remain before the connection is closed.
+    func authenticationFailed() -> Int {
+        let failures = self.state.withLock { state -> Int in
+            state.failedAuthentications += 1
+            return state.failedAuthentications
+        }
+        self.logger.warning("authentication failed", metadata: ["peer": "\(self.info.peer)", "failures": "\(failures)"])
+        return max(0, Self.maximumFailedAuthentications - failures)
+    }
+}
+

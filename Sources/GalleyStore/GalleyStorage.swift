@@ -1,0 +1,70 @@
+import GalleyModel
+
+/// What the server needs from a store. SQLite implements it today; a PostgreSQL store will too,
+/// so nothing here may depend on SQLite's single writer.
+public protocol GalleyStorage: Sendable {
+    /// A short name of the engine for `server.info` (`sqlite`, `postgres`).
+    var engineName: String { get }
+
+    /// The newest changeset number, 0 when none has been committed.
+    func head() async throws -> Int64
+
+    /// Stores a new token by its SHA-256 hash. Throws ``StoreError/tokenNameTaken(_:)`` when a live
+    /// token already has that name.
+    func createToken(name: String, role: Role, hash: [UInt8], createdBy: String?) async throws
+
+    /// The live (not revoked) tokens, oldest first.
+    func listTokens() async throws -> [TokenRecord]
+
+    /// Revokes the live token of that name; false when there is none.
+    func revokeToken(name: String) async throws -> Bool
+
+    /// The principal a live, unexpired token hash belongs to, recording its use; nil when none.
+    func authenticate(tokenHash: [UInt8]) async throws -> Principal?
+
+    /// The number of live tokens (0 on a brand-new data directory).
+    func liveTokenCount() async throws -> Int
+
+    /// Flushes and closes the store; no call may follow.
+    func close() async throws
+}
+
+/// A token as listed to an admin: never the token itself.
+public struct TokenRecord: Sendable, Hashable {
+    public var name: String
+    public var role: Role
+    public var createdAt: String
+    public var createdBy: String?
+    public var expiresAt: String?
+    public var lastUsedAt: String?
+
+    public init(name: String, role: Role, createdAt: String, createdBy: String?, expiresAt: String?, lastUsedAt: String?) {
+        self.name = name
+        self.role = role
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// Failures a store reports in terms the server can map to the wire.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A live token already has this name.
+    case tokenNameTaken(String)
+    /// The database was migrated by a newer galleyd; this binary refuses to touch it.
+    case schemaTooNew(unknownMigrations: [String])
+    /// The data directory or database cannot be used.
+    case unusable(String)
+
+    public var description: String {
+        switch self {
+        case .tokenNameTaken(let name):
+            "a live token named \"\(name)\" already exists"
+        case .schemaTooNew(let unknown):
+            "the database schema is newer than this galleyd knows (unknown migrations: \(unknown.joined(separator: ", "))); upgrade galleyd, the database was not touched"
+        case .unusable(let reason):
+            reason
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import GRDB
+import GalleyModel
+import Logging
+
+/// The embedded store: one SQLite database in WAL mode (concurrent readers, one writer), foreign
+/// keys on, `synchronous=FULL` unless configured otherwise, migrated from the SQL files embedded
+/// in the binary.
+public struct SQLiteStore: GalleyStorage {
+    /// SQLite's `synchronous` setting: `full` makes every acknowledged commit survive power loss.
+    public enum Synchronous: String, Sendable, CaseIterable {
+        case off = "OFF"
+        case normal = "NORMAL"
+        case full = "FULL"
+        case extra = "EXTRA"
+    }
+
+    public var engineName: String { "sqlite" }
+
+    /// The database file.
+    public let databasePath: String
+    private let pool: DatabasePool
+
+    /// Opens (creating when absent) the database `galley.sqlite` in `directory` and applies the
+    /// migrations this binary knows. A database migrated by a newer binary is refused untouched.
+    public init(directory: String, synchronous: Synchronous = .full, logger: Logger) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.unusable("cannot create the data directory \(directory): \(error.localizedDescription)")
+        }
+        self.databasePath = (directory as NSString).appendingPathComponent("galley.sqlite")
+        if FileManager.default.fileExists(atPath: self.databasePath) {
+            try Self.refuseNewerSchema(at: self.databasePath)
+        }
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 8
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
+        }
+        self.pool = try DatabasePool(path: self.databasePath, configuration: configuration)
+        try Self.migrate(self.pool, logger: logger)
+    }
+
+    /// The migrator for the embedded server migrations, in file order.
+    static func makeMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in EmbeddedMigrations.server {
+            migrator.registerMigration(migration.name) { db in
+                try db.execute(sql: migration.sql)
+            }
+        }
+        return migrator
+    }
+
+    /// Looks at an existing database through a read-only connection, so a database from a newer
+    /// galleyd is refused before anything (even WAL setup) writes to it.
+    private static func refuseNewerSchema(at path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        let applied = try queue.read { db in try Self.makeMigrator().appliedIdentifiers(db) }
+        let unknown = applied.subtracting(EmbeddedMigrations.server.map(\.name)).sorted()
+        guard unknown.isEmpty else { throw StoreError.schemaTooNew(unknownMigrations: unknown) }
+    }
+
+    private static func migrate(_ pool: DatabasePool, logger: Logger) throws {
+        let migrator = Self.makeMigrator()
+        let known = Set(EmbeddedMigrations.server.map(\.name))
+        let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        let unknown = applied.subtracting(known).sorted()
+        guard unknown.isEmpty else {
+            throw StoreError.schemaTooNew(unknownMigrations: unknown)
+        }
+        let pending = EmbeddedMigrations.server.map(\.name).filter { !applied.contains($0) }
+        if !pending.isEmpty {
+            try migrator.migrate(pool)
+            logger.info("applied migrations", metadata: ["migrations": "\(pending.joined(separator: ", "))"])
+        }
+    }
+
+    public func head() async throws -> Int64 {
+        try await self.pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT v FROM seq_counter WHERE id = 1") ?? 0
+        }
+    }
+
+    public func createToken(name: String, role: Role, hash: [UInt8], createdBy: String?) async throws {
+        try await self.pool.write { db in
+            let taken = try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM token WHERE name = ? AND revoked_at IS NULL)",
+                arguments: [name]
+            ) ?? false
+            if taken { throw StoreError.tokenNameTaken(name) }
+            try db.execute(
+                sql: "INSERT INTO token (name, role, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+                arguments: [name, role.rawValue, Data(hash), Timestamp.now(), createdBy]
+            )
+        }
+    }
+
+    public func listTokens() async throws -> [TokenRecord] {
+        try await self.pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT name, role, created_at, created_by, expires_at, last_used_at
+                    FROM token WHERE revoked_at IS NULL ORDER BY id
+                    """
+            )
+            return rows.map { row in
+                TokenRecord(
+                    name: row["name"],
+                    role: Role(rawValue: row["role"]) ?? .reader,
+                    createdAt: row["created_at"],
+                    createdBy: row["created_by"],
+                    expiresAt: row["expires_at"],
+                    lastUsedAt: row["last_used_at"]
+                )
+            }
+        }
+    }
+
+    public func revokeToken(name: String) async throws -> Bool {
+        try await self.pool.write { db in
+            try db.execute(
+                sql: "UPDATE token SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                arguments: [Timestamp.now(), name]
+            )
+            return db.changesCount > 0
+        }
+    }
+
+    public func authenticate(tokenHash: [UInt8]) async throws -> Principal? {
+        let now = Timestamp.now()
+        let found = try await self.pool.read { db -> (id: Int64, principal: Principal)? in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id, name, role FROM token
+                        WHERE hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+                        """,
+                    arguments: [Data(tokenHash), now]
+                ), let role = Role(rawValue: row["role"])
+            else { return nil }
+            return (row["id"], Principal(name: row["name"], role: role))
+        }
+        guard let found else { return nil }
+        let id = found.id
+        try await self.pool.write { db in
+            try db.execute(sql: "UPDATE token SET last_used_at = ? WHERE id = ?", arguments: [now, id])
+        }
+        return found.principal
+    }
+
+    public func liveTokenCount() async throws -> Int {
+        try await self.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM token WHERE revoked_at IS NULL") ?? 0
+        }
+    }
+
+    public func close() async throws {
+        try self.pool.close()
+    }
+}
+
+extension SQLiteStore {
+    /// The migrations compiled into this binary (name, SQL), for tests and `galleyd` diagnostics.
+    public static var embeddedServerMigrations: [(name: String, sql: String)] { EmbeddedMigrations.server }
+}

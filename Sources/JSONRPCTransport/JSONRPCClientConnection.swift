@@ -1,0 +1,218 @@
+import JSONRPC
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Transport failures seen by a client (server errors arrive as ``JSONRPCError``).
+public enum ClientError: Error, Sendable, CustomStringConvertible {
+    case cannotConnect(host: String, port: Int, reason: String)
+    case connectionClosed
+    case malformedReply(String)
+
+    public var description: String {
+        switch self {
+        case .cannotConnect(let host, let port, let reason): "cannot connect to \(host):\(port): \(reason)"
+        case .connectionClosed: "the connection was closed before the reply arrived"
+        case .malformedReply(let reason): "the server sent a malformed reply: \(reason)"
+        }
+    }
+}
+
+/// One client connection speaking newline-framed JSON-RPC 2.0, with any number of calls in
+/// flight at once (replies are matched by id) and server-initiated notifications on a stream.
+public final class JSONRPCClientConnection: Sendable {
+    private let channel: any Channel
+    private let router: ReplyRouter
+    private let nextID = Atomic<Int>(0)
+
+    /// Notifications the server sends on its own (e.g. `sync.changed`).
+    public let notifications: AsyncStream<JSONRPCRequest>
+
+    private init(channel: any Channel, router: ReplyRouter, notifications: AsyncStream<JSONRPCRequest>) {
+        self.channel = channel
+        self.router = router
+        self.notifications = notifications
+    }
+
+    /// Connects to `host:port`.
+    public static func connect(
+        host: String,
+        port: Int,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        maximumMessageBytes: Int = 1 << 30
+    ) async throws -> JSONRPCClientConnection {
+        let (stream, continuation) = AsyncStream<JSONRPCRequest>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let router = ReplyRouter(notifications: continuation)
+        do {
+            let channel = try await ClientBootstrap(group: eventLoopGroup)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.seconds(10))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(FrameDecoder(maximumMessageBytes: maximumMessageBytes))
+                        )
+                        try channel.pipeline.syncOperations.addHandler(ReplyHandler(router: router))
+                    }
+                }
+                .connect(host: host, port: port)
+                .get()
+            return JSONRPCClientConnection(channel: channel, router: router, notifications: stream)
+        } catch {
+            throw ClientError.cannotConnect(host: host, port: port, reason: "\(error)")
+        }
+    }
+
+    /// Calls `method` and returns its `result`; a JSON-RPC error reply is thrown as ``JSONRPCError``.
+    public func call(_ method: String, params: JSONValue? = nil) async throws -> JSONValue {
+        let id = self.nextID.add(1, ordering: .relaxed).newValue
+        var request: JSONObject = ["jsonrpc": "2.0", "id": .number(JSONNumber(id)), "method": .string(method)]
+        if let params { request["params"] = params }
+        let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONObject, any Error>) in
+            self.router.expect(.number(JSONNumber(id)), continuation)
+            self.send(JSONWriter.bytes(.object(request))) { error in
+                self.router.fail(.number(JSONNumber(id)), error)
+            }
+        }
+        if let error = reply["error"] {
+            throw JSONRPCError(json: error) ?? JSONRPCError(code: -32603, message: "malformed error object")
+        }
+        guard let result = reply["result"] else { throw ClientError.malformedReply("neither result nor error") }
+        return result
+    }
+
+    /// Sends a notification (no reply).
+    public func notify(_ method: String, params: JSONValue? = nil) async throws {
+        var request: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
+        if let params { request["params"] = params }
+        try await self.channel.writeAndFlush(Framing.newline.frame(JSONWriter.bytes(.object(request)), allocator: self.channel.allocator))
+    }
+
+    /// Sends one message exactly as given (a request, a batch, anything) and returns the next reply
+    /// that is not an answer to a ``call(_:params:)``, or nil when `expectReply` is false.
+    public func sendRaw(_ payload: [UInt8], expectReply: Bool = true) async throws -> JSONValue? {
+        guard expectReply else {
+            try await self.channel.writeAndFlush(Framing.newline.frame(payload, allocator: self.channel.allocator))
+            return nil
+        }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONValue, any Error>) in
+            self.router.expectRaw(continuation)
+            self.send(payload) { error in self.router.failRaw(error) }
+        }
+    }
+
+    private func send(_ payload: [UInt8], onFailure: @escaping @Sendable (any Error) -> Void) {
+        let buffer = Framing.newline.frame(payload, allocator: self.channel.allocator)
+        self.channel.writeAndFlush(buffer).whenFailure(onFailure)
+    }
+
+    /// Closes the connection; calls still waiting fail with ``ClientError/connectionClosed``.
+    public func close() async {
+        try? await self.channel.close()
+    }
+
+    /// Completes when the server closes the connection.
+    public func waitForClose() async {
+        try? await self.channel.closeFuture.get()
+    }
+}
+
+/// Matches replies to waiting calls. Shared between callers (any task) and the channel handler.
+final class ReplyRouter: Sendable {
+    private struct State {
+        var pending: [RequestID: CheckedContinuation<JSONObject, any Error>] = [:]
+        var rawWaiters: [CheckedContinuation<JSONValue, any Error>] = []
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    private let notifications: AsyncStream<JSONRPCRequest>.Continuation
+
+    init(notifications: AsyncStream<JSONRPCRequest>.Continuation) {
+        self.notifications = notifications
+    }
+
+    func expect(_ id: RequestID, _ continuation: CheckedContinuation<JSONObject, any Error>) {
+        let closed = self.state.withLock { state -> Bool in
+            if state.closed { return true }
+            state.pending[id] = continuation
+            return false
+        }
+        if closed { continuation.resume(throwing: ClientError.connectionClosed) }
+    }
+
+    func fail(_ id: RequestID, _ error: any Error) {
+        self.state.withLock { $0.pending.removeValue(forKey: id) }?.resume(throwing: error)
+    }
+
+    func expectRaw(_ continuation: CheckedContinuation<JSONValue, any Error>) {
+        let closed = self.state.withLock { state -> Bool in
+            if state.closed { return true }
+            state.rawWaiters.append(continuation)
+            return false
+        }
+        if closed { continuation.resume(throwing: ClientError.connectionClosed) }
+    }
+
+    func failRaw(_ error: any Error) {
+        self.state.withLock { state in state.rawWaiters.isEmpty ? nil : state.rawWaiters.removeFirst() }?
+            .resume(throwing: error)
+    }
+
+    func deliver(_ value: JSONValue) {
+        if case .object(let object) = value {
+            if object["id"] == nil, case .string(let method) = object["method"] {
+                self.notifications.yield(JSONRPCRequest(id: nil, method: method, params: object["params"] ?? .object([:])))
+                return
+            }
+            if let rawID = object["id"], let id = RequestID(json: rawID), id != .null,
+                let waiter = self.state.withLock({ $0.pending.removeValue(forKey: id) })
+            {
+                waiter.resume(returning: object)
+                return
+            }
+        }
+        self.state.withLock { state in state.rawWaiters.isEmpty ? nil : state.rawWaiters.removeFirst() }?
+            .resume(returning: value)
+    }
+
+    func closeAll() {
+        let (pending, raw) = self.state.withLock { state in
+            state.closed = true
+            defer {
+                state.pending = [:]
+                state.rawWaiters = []
+            }
+            return (Array(state.pending.values), state.rawWaiters)
+        }
+        for waiter in pending { waiter.resume(throwing: ClientError.connectionClosed) }
+        for waiter in raw { waiter.resume(throwing: ClientError.connectionClosed) }
+        self.notifications.finish()
+    }
+}
+
+/// Parses each reply frame and hands it to the router.
+private final class ReplyHandler: ChannelInboundHandler {
+    typealias InboundIn = InboundFrame
+
+    private let router: ReplyRouter
+
+    init(router: ReplyRouter) {
+        self.router = router
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .message(let buffer, _) = Self.unwrapInboundIn(data) else { return }
+        let parsed = buffer.withUnsafeReadableBytes { raw in Result { () throws(JSONParseError) in try JSONParser.parse(raw, maxDepth: 512) } }
+        if case .success(let value) = parsed { self.router.deliver(value) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.router.closeAll()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

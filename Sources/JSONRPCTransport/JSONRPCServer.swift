@@ -1,0 +1,253 @@
+import JSONRPC
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// A JSON-RPC server over plain TCP: accepts connections, frames messages, enforces the transport
+/// limits, hands each message to a ``ServerSession`` and writes the replies back.
+///
+/// One misbehaving connection cannot hurt another: each runs in its own child task and never
+/// throws out of it. On graceful shutdown it stops accepting, stops reading new messages, lets the
+/// ones in flight finish, and closes.
+public final class JSONRPCServer: Service, Sendable {
+    public typealias SessionFactory = @Sendable (ConnectionInfo) -> any ServerSession
+
+    private let configuration: TransportConfiguration
+    private let makeSession: SessionFactory
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+    private let onListening: @Sendable (SocketAddress) -> Void
+    private let openConnections = Atomic<Int>(0)
+    private let connectionIDs = Atomic<Int>(0)
+
+    public init(
+        configuration: TransportConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger,
+        onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in },
+        makeSession: @escaping SessionFactory
+    ) {
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+        self.onListening = onListening
+        self.makeSession = makeSession
+    }
+
+    /// The number of connections open right now.
+    public var connectionCount: Int { self.openConnections.load(ordering: .relaxed) }
+
+    public func run() async throws {
+        let maximumMessageBytes = self.configuration.maximumMessageBytes
+        let serverChannel = try await ServerBootstrap(group: self.eventLoopGroup)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 1024)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: self.configuration.host, port: self.configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(FrameDecoder(maximumMessageBytes: maximumMessageBytes))
+                    )
+                    return try NIOAsyncChannel<InboundFrame, ByteBuffer>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(isOutboundHalfClosureEnabled: true)
+                    )
+                }
+            }
+        if let address = serverChannel.channel.localAddress {
+            let host = address.ipAddress.map { address.protocol == .inet6 ? "[\($0)]" : $0 } ?? self.configuration.host
+            self.logger.info("listening", metadata: ["address": "\(host):\(address.port ?? self.configuration.port)"])
+            self.onListening(address)
+        }
+        await withDiscardingTaskGroup { group in
+            do {
+                try await serverChannel.executeThenClose { inbound in
+                    for try await connection in inbound.cancelOnGracefulShutdown() {
+                        let open = self.openConnections.add(1, ordering: .relaxed).newValue
+                        let id = self.connectionIDs.add(1, ordering: .relaxed).newValue
+                        group.addTask {
+                            defer { self.openConnections.subtract(1, ordering: .relaxed) }
+                            if open > self.configuration.maximumConnections {
+                                await self.refuseOverloaded(connection, id: id)
+                            } else {
+                                await self.serve(connection, id: id)
+                            }
+                        }
+                    }
+                }
+            } catch {
+                self.logger.error("accept loop failed", metadata: ["error": "\(error)"])
+            }
+            self.logger.info("stopped accepting connections", metadata: ["open": "\(self.connectionCount)"])
+        }
+    }
+
+    // MARK: - One connection
+
+    private func serve(_ connection: NIOAsyncChannel<InboundFrame, ByteBuffer>, id: Int) async {
+        let peer = connection.channel.remoteAddress?.description ?? "unknown"
+        var logger = self.logger
+        logger[metadataKey: "connection"] = "\(id)"
+        logger[metadataKey: "peer"] = "\(peer)"
+        logger.info("connection opened")
+        let session = self.makeSession(ConnectionInfo(id: id, peer: peer))
+        let control = ConnectionControl(channel: connection.channel, linger: self.configuration.lingerDuration)
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                await withTaskGroup(of: Void.self) { watchdogs in
+                    watchdogs.addTask {
+                        await self.enforceAuthenticationDeadline(session: session, control: control, outbound: outbound)
+                    }
+                    await self.readLoop(inbound: inbound, outbound: outbound, session: session, control: control)
+                    watchdogs.cancelAll()
+                }
+            }
+        } catch {
+            control.noteClose(reason: "i/o error: \(error)")
+        }
+        session.closed()
+        logger.info("connection closed", metadata: ["reason": "\(control.closeReason ?? "client closed")"])
+    }
+
+    private func readLoop(
+        inbound: NIOAsyncChannelInboundStream<InboundFrame>,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        session: any ServerSession,
+        control: ConnectionControl
+    ) async {
+        let allocator = ByteBufferAllocator()
+        let maximumInFlight = self.configuration.maximumInFlightPerConnection
+        await withTaskGroup(of: Void.self) { requests in
+            var inFlight = 0
+            do {
+                for try await frame in inbound.cancelOnGracefulShutdown() {
+                    if control.isClosing { continue }
+                    switch frame {
+                    case .message(let message, let framing):
+                        if inFlight >= maximumInFlight {
+                            // Backpressure: not pulling from `inbound` makes NIO stop reading the socket.
+                            await requests.next()
+                            inFlight -= 1
+                        }
+                        inFlight += 1
+                        requests.addTask {
+                            let reply = await session.handle(message)
+                            if let bytes = reply.bytes {
+                                try? await outbound.write(framing.frame(bytes, allocator: allocator))
+                            }
+                            if let reason = reply.closeReason {
+                                control.closeGracefully(reason: reason, outbound: outbound)
+                            }
+                        }
+                    case .oversized(let limit, let framing):
+                        await requests.waitForAll()
+                        inFlight = 0
+                        let error = JSONRPCError.invalidRequest(
+                            "the message is larger than the limit of \(limit) bytes",
+                            kind: "message_too_large",
+                            extra: ["limit": .number(JSONNumber(limit))]
+                        )
+                        try? await outbound.write(framing.frame(JSONRPCResponse.failure(id: .null, error: error), allocator: allocator))
+                        control.closeGracefully(reason: "message over \(limit) bytes", outbound: outbound)
+                    case .malformedHeader(let reason):
+                        await requests.waitForAll()
+                        inFlight = 0
+                        let error = JSONRPCError.parseError(reason, kind: "malformed_frame")
+                        try? await outbound.write(Framing.contentLength.frame(JSONRPCResponse.failure(id: .null, error: error), allocator: allocator))
+                        control.closeGracefully(reason: "malformed header: \(reason)", outbound: outbound)
+                    }
+                }
+                if !control.isClosing, Task.isShuttingDownGracefully {
+                    control.noteClose(reason: "server shutting down")
+                }
+            } catch {
+                control.noteClose(reason: "read failed: \(error)")
+            }
+            await requests.waitForAll()
+        }
+    }
+
+    private func enforceAuthenticationDeadline(
+        session: any ServerSession,
+        control: ConnectionControl,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async {
+        do {
+            try await Task.sleep(for: self.configuration.authenticationDeadline)
+        } catch {
+            return
+        }
+        guard !session.isAuthenticated, !control.isClosing else { return }
+        let seconds = self.configuration.authenticationDeadline.components.seconds
+        let error = JSONRPCError(
+            code: -32001,
+            message: "Not authenticated within \(seconds) s; closing",
+            data: ["kind": "authentication_timeout", "deadlineSeconds": .number(JSONNumber(Int(seconds)))]
+        )
+        try? await outbound.write(Framing.newline.frame(JSONRPCResponse.failure(id: .null, error: error), allocator: ByteBufferAllocator()))
+        control.closeGracefully(reason: "not authenticated within \(seconds) s", outbound: outbound)
+    }
+
+    private func refuseOverloaded(_ connection: NIOAsyncChannel<InboundFrame, ByteBuffer>, id: Int) async {
+        let peer = connection.channel.remoteAddress?.description ?? "unknown"
+        self.logger.warning(
+            "connection refused: too many connections",
+            metadata: ["connection": "\(id)", "peer": "\(peer)", "limit": "\(self.configuration.maximumConnections)"]
+        )
+        let control = ConnectionControl(channel: connection.channel, linger: self.configuration.lingerDuration)
+        let error = JSONRPCError(
+            code: -32029,
+            message: "Server overloaded: too many connections",
+            data: ["kind": "overloaded", "limit": .number(JSONNumber(self.configuration.maximumConnections)), "retryAfterMs": 1000]
+        )
+        try? await connection.executeThenClose { inbound, outbound in
+            try await outbound.write(Framing.newline.frame(JSONRPCResponse.failure(id: .null, error: error), allocator: ByteBufferAllocator()))
+            control.closeGracefully(reason: "overloaded", outbound: outbound)
+            for try await _ in inbound {}
+        }
+    }
+}
+
+/// The closing state of one connection, shared by its reader and its request tasks.
+final class ConnectionControl: Sendable {
+    private struct State {
+        var closing = false
+        var reason: String?
+    }
+
+    private let state = Mutex(State())
+    private let channel: any Channel
+    private let linger: Duration
+
+    init(channel: any Channel, linger: Duration) {
+        self.channel = channel
+        self.linger = linger
+    }
+
+    var isClosing: Bool { self.state.withLock { $0.closing } }
+    var closeReason: String? { self.state.withLock { $0.reason } }
+
+    func noteClose(reason: String) {
+        self.state.withLock { if $0.reason == nil { $0.reason = reason } }
+    }
+
+    /// Stops taking messages, sends FIN after what is already written, keeps reading (and dropping)
+    /// what the client still sends so it sees our last reply rather than a reset, and closes for good
+    /// after the linger time if the client does not close first.
+    func closeGracefully(reason: String, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        let first = self.state.withLock { state -> Bool in
+            guard !state.closing else { return false }
+            state.closing = true
+            if state.reason == nil { state.reason = reason }
+            return true
+        }
+        guard first else { return }
+        outbound.finish()
+        let channel = self.channel
+        let linger = TimeAmount.nanoseconds(Int64(self.linger.components.seconds) * 1_000_000_000 + self.linger.components.attoseconds / 1_000_000_000)
+        channel.eventLoop.scheduleTask(in: linger) { channel.close(promise: nil) }
+    }
+}

@@ -1,0 +1,32 @@
+import NIOCore
+
+/// What the transport needs from the layer above for one connection. The transport owns sockets,
+/// framing, limits and shutdown; the session owns meaning (parsing, methods, authentication).
+public protocol ServerSession: Sendable {
+    /// Answers one message. Called concurrently for pipelined messages.
+    func handle(_ message: ByteBuffer) async -> SessionReply
+    /// Whether the client has authenticated; connections that have not by the deadline are closed.
+    var isAuthenticated: Bool { get }
+    /// Called once when the connection is gone.
+    func closed()
+}
+
+/// The bytes to send back for one message (nil: nothing, e.g. a notification), and whether the
+/// connection must then be closed (for example after too many failed authentications).
+public struct SessionReply: Sendable {
+    public var bytes: [UInt8]?
+    public var closeReason: String?
+
+    public init(bytes: [UInt8]?, closeReason: String? = nil) {
+        self.bytes = bytes
+        self.closeReason = closeReason
+    }
+}
+
+/// What a session learns about its connection when it is opened.
+public struct ConnectionInfo: Sendable {
+    /// A number unique within this server process, for logs.
+    public var id: Int
+    /// The peer's address, for logs and per-address limits.
+    public var peer: String
+}

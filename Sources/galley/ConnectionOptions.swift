@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+
+/// Where the server is and how to authenticate; shared by every online command.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .long, help: "The server, HOST:PORT (env GALLEY_SERVER; default 127.0.0.1:7420).")
+    var server: String?
+
+    @Option(name: .long, help: "The access token (env GALLEY_TOKEN). Prefer --token-file: command lines are visible to other users.")
+    var token: String?
+
+    @Option(name: .long, help: "A file holding the access token, e.g. galley-data/admin.token.")
+    var tokenFile: String?
+
+    var serverAddress: String {
+        self.server ?? ProcessInfo.processInfo.environment["GALLEY_SERVER"] ?? "127.0.0.1:7420"
+    }
+
+    /// The token from --token, --token-file or GALLEY_TOKEN, in that order; nil for none.
+    func resolvedToken() throws -> String? {
+        if let token { return token }
+        if let tokenFile {
+            do {
+                return try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw ValidationError("cannot read --token-file \(tokenFile): \(error.localizedDescription)")
+            }
+        }
+        if let token = ProcessInfo.processInfo.environment["GALLEY_TOKEN"], !token.isEmpty { return token }
+        return nil
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import GalleyServer
+import GalleyStore
+import JSONRPCTransport
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `galleyd [serve]`: runs the server until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the server (the default command).",
+        discussion: """
+            Stops on SIGTERM or SIGINT: stops accepting, lets requests in flight finish (up to
+            --shutdown-timeout), closes the database and exits 0.
+
+            Example: galleyd serve --listen 127.0.0.1:7420 --data ./galley-data
+            """
+    )
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT; port 0 picks a free one (env GALLEY_LISTEN).")
+    var listen: String = Environment.value("GALLEY_LISTEN") ?? "127.0.0.1:7420"
+
+    @OptionGroup var storage: StorageOptions
+    @OptionGroup var logging: LoggingOptions
+
+    @Option(name: .long, help: "Largest accepted message in bytes (env GALLEY_MAX_MESSAGE_BYTES).")
+    var maxMessageBytes: Int = Environment.value("GALLEY_MAX_MESSAGE_BYTES").flatMap { Int($0) } ?? 16 * 1024 * 1024
+
+    @Option(name: .long, help: "Open connections accepted at once; more are refused with -32029 (env GALLEY_MAX_CONNECTIONS).")
+    var maxConnections: Int = Environment.value("GALLEY_MAX_CONNECTIONS").flatMap { Int($0) } ?? 1024
+
+    @Option(name: .long, help: "Requests handled at once per connection before reading pauses (env GALLEY_MAX_IN_FLIGHT).")
+    var maxInFlight: Int = Environment.value("GALLEY_MAX_IN_FLIGHT").flatMap { Int($0) } ?? 64
+
+    @Option(name: .long, help: "Seconds a connection may stay unauthenticated (env GALLEY_AUTH_TIMEOUT).")
+    var authTimeout: Int = Environment.value("GALLEY_AUTH_TIMEOUT").flatMap { Int($0) } ?? 10
+
+    @Option(name: .long, help: "Seconds to wait for requests in flight on shutdown (env GALLEY_SHUTDOWN_TIMEOUT).")
+    var shutdownTimeout: Int = Environment.value("GALLEY_SHUTDOWN_TIMEOUT").flatMap { Int($0) } ?? 10
+
+    func validate() throws {
+        guard TransportConfiguration.parseListenAddress(self.listen) != nil else {
+            throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:7420, not \"\(self.listen)\"")
+        }
+        guard self.maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024") }
+        guard self.maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard self.maxInFlight >= 1 else { throw ValidationError("--max-in-flight must be at least 1") }
+        guard self.authTimeout >= 1 else { throw ValidationError("--auth-timeout must be at least 1 second") }
+        guard self.shutdownTimeout >= 0 else { throw ValidationError("--shutdown-timeout must not be negative") }
+    }
+
+    func run() async throws {
+        let logger = self.logging.bootstrap()
+        let address = TransportConfiguration.parseListenAddress(self.listen)!
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(directory: self.storage.data, synchronous: try self.storage.synchronousMode, logger: logger)
+        } catch let error as StoreError {
+            logger.critical("cannot open the store", metadata: ["data": "\(self.storage.data)", "error": "\(error)"])
+            throw ExitCode(1)
+        }
+        logger.info("store opened", metadata: ["database": "\(store.databasePath)", "synchronous": "\(self.storage.synchronous)"])
+        _ = try await AdminBootstrap.ensureAdminToken(store: store, dataDirectory: self.storage.data, logger: logger)
+        let server = try GalleyServer(
+            store: store,
+            transport: TransportConfiguration(
+                host: address.host,
+                port: address.port,
+                maximumMessageBytes: self.maxMessageBytes,
+                maximumConnections: self.maxConnections,
+                maximumInFlightPerConnection: self.maxInFlight,
+                authenticationDeadline: .seconds(self.authTimeout)
+            ),
+            logger: logger
+        )
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: server)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = .seconds(self.shutdownTimeout)
+        try await ServiceGroup(configuration: configuration).run()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Synchronization
+
+/// A real `galleyd` process (the binary this build produced) on a free loopback port, for tests of
+/// what only a process shows: signals, exit status, the first-start token file, the CLI.
+final class ServerProcess: Sendable {
+    let process: Process
+    let port: Int
+    let dataDirectory: String
+    private let collector: LogCollector
+
+    var address: String { "127.0.0.1:\(self.port)" }
+    var adminToken: String {
+        (try? String(contentsOfFile: self.dataDirectory + "/admin.token", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+    /// Everything galleyd logged so far.
+    var stderrText: String { self.collector.text }
+
+    /// The directory holding the built executables (`galleyd`, `galley`), next to the test bundle.
+    static let productsDirectory: URL = {
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            SharedFolder.repositoryRoot.appendingPathComponent(".build/debug"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("galleyd").path) }
+            ?? candidates[2]
+    }()
+
+    static func executable(_ name: String) -> URL { productsDirectory.appendingPathComponent(name) }
+
+    private init(process: Process, port: Int, dataDirectory: String, collector: LogCollector) {
+        self.process = process
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.collector = collector
+    }
+
+    /// Starts galleyd on `127.0.0.1:0` and waits (bounded) for its "listening" line.
+    static func start(dataDirectory: String, extraArguments: [String] = []) async throws -> ServerProcess {
+        let process = Process()
+        process.executableURL = Self.executable("galleyd")
+        process.arguments = ["--listen", "127.0.0.1:0", "--data", dataDirectory] + extraArguments
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        let collected = LogCollector()
+        stderr.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { collected.append(String(decoding: data, as: UTF8.self)) }
+        }
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let port = collected.listeningPort() {
+                return ServerProcess(process: process, port: port, dataDirectory: dataDirectory, collector: collected)
+            }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        process.terminate()
+        throw TestFailure("galleyd did not start listening: \(collected.text)")
+    }
+
+    /// Sends `signal` and waits (bounded) for the process to exit; returns its status.
+    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
+        kill(self.process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + timeout
+        while self.process.isRunning {
+            if ContinuousClock.now >= deadline {
+                self.process.interrupt()
+                kill(self.process.processIdentifier, SIGKILL)
+                throw TestFailure("galleyd did not exit within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return self.process.terminationStatus
+    }
+}
+
+/// Collects a child's stderr from the pipe's reader thread.
+final class LogCollector: Sendable {
+    private let state = Mutex("")
+
+    func append(_ text: String) { self.state.withLock { $0 += text } }
+    var text: String { self.state.withLock { $0 } }
+
+    func listeningPort() -> Int? {
+        for line in self.text.split(separator: "\n") where line.contains("listening") {
+            if let range = line.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                return Int(line[range].split(separator: ":").last ?? "")
+            }
+        }
+        return nil
+    }
+}
+
+/// Runs a CLI command to completion (bounded) and returns its exit status and output.
+func runCommand(_ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws
+    -> (status: Int32, stdout: String, stderr: String)
+{
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    let input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let deadline = ContinuousClock.now + .seconds(60)
+    while process.isRunning {
+        if ContinuousClock.now >= deadline {
+            process.terminate()
+            throw TestFailure("\(executable.lastPathComponent) \(arguments) did not finish within 60 s")
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return (process.terminationStatus, stdout, stderr)
+}

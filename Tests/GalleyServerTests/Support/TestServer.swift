@@ -1,0 +1,119 @@
+import Foundation
+import GalleyClient
+import GalleyServer
+import GalleyStore
+import JSONRPC
+import JSONRPCTransport
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A real galleyd server (in process, real sockets, real SQLite in a temporary directory) on a
+/// free loopback port, for the duration of one test body.
+struct TestServer: Sendable {
+    let host = "127.0.0.1"
+    let port: Int
+    let adminToken: String
+    let dataDirectory: String
+    let shutdown: @Sendable () async -> Void
+
+    var address: String { "\(self.host):\(self.port)" }
+
+    static let quietLogger = Logger(label: "galley.test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Runs `body` against a fresh server, then shuts it down gracefully and removes its data.
+    static func with<T: Sendable>(
+        configure: @Sendable (inout TransportConfiguration) -> Void = { _ in },
+        _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        let directory = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(directory) }
+        let logger = Self.quietLogger
+        let store = try SQLiteStore(directory: directory, logger: logger)
+        let tokenPath = try await AdminBootstrap.ensureAdminToken(store: store, dataDirectory: directory, logger: logger)!
+        let adminToken = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        var transport = TransportConfiguration(host: "127.0.0.1", port: 0)
+        configure(&transport)
+        let (addresses, addressContinuation) = AsyncStream<SocketAddress>.makeStream()
+        let server = try GalleyServer(store: store, transport: transport, logger: logger) { address in
+            addressContinuation.yield(address)
+            addressContinuation.finish()
+        }
+        let group = ServiceGroup(services: [server], logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return nil
+            }
+            var iterator = addresses.makeAsyncIterator()
+            guard let address = await iterator.next(), let port = address.port else {
+                throw TestFailure("the server did not start listening")
+            }
+            let testServer = TestServer(
+                port: port,
+                adminToken: adminToken,
+                dataDirectory: directory,
+                shutdown: { await group.triggerGracefulShutdown() }
+            )
+            let result: T
+            do {
+                result = try await body(testServer)
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        }!
+    }
+
+    /// A client, authenticated with `token` (the admin token by default; nil for none).
+    func client(token: String?? = .some(nil)) async throws -> GalleyClient {
+        let chosen: String? =
+            switch token {
+            case .none: nil
+            case .some(.none): self.adminToken
+            case .some(.some(let given)): given
+            }
+        return try await GalleyClient.connect(host: self.host, port: self.port, token: chosen)
+    }
+
+    /// An unauthenticated client.
+    func anonymousClient() async throws -> GalleyClient {
+        try await GalleyClient.connect(host: self.host, port: self.port, token: nil)
+    }
+
+    /// A byte-level connection, for asserting exact wire behaviour.
+    func raw() async throws -> RawConnection {
+        try await RawConnection.connect(host: self.host, port: self.port)
+    }
+
+    /// A new token with `role`, created through the API.
+    func token(role: String, name: String = "t-\(UInt32.random(in: 0...UInt32.max))") async throws -> String {
+        let admin = try await self.client()
+        defer { Task { await admin.close() } }
+        let created = try await admin.call("token.create", ["name": .string(name), "role": .string(role)])
+        guard let token = created["token"]?.stringValue else { throw TestFailure("token.create returned no token") }
+        return token
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum TemporaryDirectory {
+    static func make() throws -> String {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("galley-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}

@@ -39,8 +39,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Roles, principals and (later) the content model. No I/O.
-        .target(name: "GalleyModel", swiftSettings: swiftSettings),
+        // Roles, principals, the content model, validation and the changeset applier. No I/O.
+        .target(name: "GalleyModel", dependencies: ["JSONRPC"], swiftSettings: swiftSettings),
         // The embedded SQLite store: migrations, tokens, the changeset log.
         .target(
             name: "GalleyStore",
@@ -94,6 +94,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"], swiftSettings: swiftSettings),
+        .testTarget(name: "GalleyModelTests", dependencies: ["GalleyModel", "JSONRPC"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JSONRPCTransportTests",
             dependencies: [

@@ -45,6 +45,8 @@ struct MethodDispatcher: Sendable {
             return .failure(error.rpcError)
         } catch let error as JSONRPCError {
             return .failure(error)
+        } catch let error as ChangesetError {
+            return .failure(error.galleyError.rpcError)
         } catch let error as StoreError {
             return .failure(self.map(error, method: request.method))
         } catch {
@@ -60,7 +62,7 @@ struct MethodDispatcher: Sendable {
         switch error {
         case .tokenNameTaken(let name):
             return GalleyError(.integrity, kind: "token_name_taken", error.description, details: ["name": .string(name)]).rpcError
-        case .schemaTooNew, .unusable:
+        case .schemaTooNew, .unusable, .storageFailure:
             self.server.logger.error("storage failure", metadata: ["method": "\(method)", "error": "\(error)"])
             return GalleyError(.storageFailure, kind: "storage_failure", "The store failed; see the server log").rpcError
         }

@@ -10,6 +10,8 @@ final class ServerState: Sendable {
     let methods: [String: any GalleyMethod]
     let startedAt: ContinuousClock.Instant
     let logger: Logger
+    /// Wakes `sync.subscribe`d connections after commits.
+    let broadcaster = HeadBroadcaster()
 
     init(store: any GalleyStorage, logger: Logger) throws {
         self.store = store

@@ -2,7 +2,7 @@ import GalleyModel
 
 /// What the server needs from a store. SQLite implements it today; a PostgreSQL store will too,
 /// so nothing here may depend on SQLite's single writer.
-public protocol GalleyStorage: Sendable {
+public protocol GalleyStorage: ContentStorage {
     /// A short name of the engine for `server.info` (`sqlite`, `postgres`).
     var engineName: String { get }
 
@@ -56,6 +56,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case schemaTooNew(unknownMigrations: [String])
     /// The data directory or database cannot be used.
     case unusable(String)
+    /// A write could not be made durable (I/O error, full disk); nothing of it was acknowledged.
+    case storageFailure(String)
 
     public var description: String {
         switch self {
@@ -65,6 +67,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "the database schema is newer than this galleyd knows (unknown migrations: \(unknown.joined(separator: ", "))); upgrade galleyd, the database was not touched"
         case .unusable(let reason):
             reason
+        case .storageFailure(let reason):
+            "the store could not write durably: \(reason)"
         }
     }
 }

@@ -19,11 +19,13 @@ public struct SQLiteStore: GalleyStorage {
 
     /// The database file.
     public let databasePath: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
+    let committer: ChangesetCommitter
 
     /// Opens (creating when absent) the database `galley.sqlite` in `directory` and applies the
     /// migrations this binary knows. A database migrated by a newer binary is refused untouched.
-    public init(directory: String, synchronous: Synchronous = .full, logger: Logger) throws {
+    ///   - maximumCommitBatch: changesets grouped into one transaction; 1 turns group commit off.
+    public init(directory: String, synchronous: Synchronous = .full, maximumCommitBatch: Int = 256, logger: Logger) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -41,6 +43,7 @@ public struct SQLiteStore: GalleyStorage {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
         }
         self.pool = try DatabasePool(path: self.databasePath, configuration: configuration)
+        self.committer = ChangesetCommitter(pool: self.pool, maximumBatch: maximumCommitBatch)
         try Self.migrate(self.pool, logger: logger)
     }
 

@@ -630,7 +630,7 @@ public struct JSONSchemaValidator: Sendable {
 
     /// RFC 3339 `date-time`: `2024-05-01T12:00:00Z`, `2024-05-01T12:00:00.123+02:00` (a real calendar
     /// date, hours 00-23, seconds up to 60 for a leap second).
-    static func isDateTime(_ string: String) -> Bool {
+    public static func isDateTime(_ string: String) -> Bool {
         let bytes = Array(string.utf8)
         guard bytes.count >= 20 else { return false }
         func number(_ start: Int, _ length: Int) -> Int? {

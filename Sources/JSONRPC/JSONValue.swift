@@ -212,6 +212,12 @@ extension JSONValue {
     public subscript(key: String) -> JSONValue? {
         self.objectValue?[key]
     }
+
+    /// Reads an element when this is an array and the index is in range.
+    public subscript(index: Int) -> JSONValue? {
+        guard case .array(let array) = self, array.indices.contains(index) else { return nil }
+        return array[index]
+    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,

@@ -93,31 +93,33 @@ public final class JSONRPCServer: Service, Sendable {
         logger[metadataKey: "connection"] = "\(id)"
         logger[metadataKey: "peer"] = "\(peer)"
         logger.info("connection opened")
-        let session = self.makeSession(ConnectionInfo(id: id, peer: peer))
         let control = ConnectionControl(channel: connection.channel, linger: self.configuration.lingerDuration)
         do {
             try await connection.executeThenClose { inbound, outbound in
+                let connectionOutbound = ConnectionOutbound(writer: outbound)
+                let session = self.makeSession(ConnectionInfo(id: id, peer: peer, outbound: connectionOutbound))
+                defer { session.closed() }
                 await withTaskGroup(of: Void.self) { watchdogs in
                     watchdogs.addTask {
                         await self.enforceAuthenticationDeadline(session: session, control: control, outbound: outbound)
                     }
-                    await self.readLoop(inbound: inbound, outbound: outbound, session: session, control: control)
+                    await self.readLoop(inbound: inbound, outbound: connectionOutbound, session: session, control: control)
                     watchdogs.cancelAll()
                 }
             }
         } catch {
             control.noteClose(reason: "i/o error: \(error)")
         }
-        session.closed()
         logger.info("connection closed", metadata: ["reason": "\(control.closeReason ?? "client closed")"])
     }
 
     private func readLoop(
         inbound: NIOAsyncChannelInboundStream<InboundFrame>,
-        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        outbound connectionOutbound: ConnectionOutbound,
         session: any ServerSession,
         control: ConnectionControl
     ) async {
+        let outbound = connectionOutbound.writer
         let allocator = ByteBufferAllocator()
         let maximumInFlight = self.configuration.maximumInFlightPerConnection
         await withTaskGroup(of: Void.self) { requests in
@@ -127,6 +129,7 @@ public final class JSONRPCServer: Service, Sendable {
                     if control.isClosing { continue }
                     switch frame {
                     case .message(let message, let framing):
+                        connectionOutbound.framing.withLock { $0 = framing }
                         if inFlight >= maximumInFlight {
                             // Backpressure: not pulling from `inbound` makes NIO stop reading the socket.
                             await requests.next()

@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// What the transport needs from the layer above for one connection. The transport owns sockets,
 /// framing, limits and shutdown; the session owns meaning (parsing, methods, authentication).
@@ -29,4 +30,25 @@ public struct ConnectionInfo: Sendable {
     public var id: Int
     /// The peer's address, for logs and per-address limits.
     public var peer: String
+    /// Sends server-initiated messages (notifications) on this connection.
+    public var outbound: ConnectionOutbound
+}
+
+/// Writes messages the server sends on its own (e.g. `sync.changed`), framed the way the
+/// client frames its own messages.
+public final class ConnectionOutbound: Sendable {
+    let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    /// The connection's framing, known once the client sent its first message.
+    let framing = Mutex(Framing.newline)
+    let allocator = ByteBufferAllocator()
+
+    init(writer: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        self.writer = writer
+    }
+
+    /// Sends one message; fails when the connection is gone.
+    public func send(_ payload: [UInt8]) async throws {
+        let framing = self.framing.withLock { $0 }
+        try await self.writer.write(framing.frame(payload, allocator: self.allocator))
+    }
 }

@@ -10,9 +10,13 @@ final class GalleySession: ServerSession {
     /// Failed `auth.authenticate` calls after which the connection is closed.
     static let maximumFailedAuthentications = 5
 
+    /// The shortest gap between two `sync.changed` notifications on one connection.
+    static let notificationInterval: Duration = .milliseconds(50)
+
     private struct State {
         var principal: Principal?
         var failedAuthentications = 0
+        var subscription: Task<Void, Never>?
     }
 
     let info: ConnectionInfo
@@ -50,7 +54,42 @@ final class GalleySession: ServerSession {
         return SessionReply(bytes: reply)
     }
 
-    func closed() {}
+    func closed() {
+        self.unsubscribe()
+    }
+
+    /// Starts sending `sync.changed {head}` after commits: coalesced (at most one per
+    /// ``notificationInterval``), never dropped entirely (the newest head is always sent).
+    func subscribe() {
+        let heads = self.server.broadcaster.subscribe(self.info.id)
+        let outbound = self.info.outbound
+        let task = Task {
+            for await head in heads {
+                let notification: JSONValue = ["jsonrpc": "2.0", "method": "sync.changed", "params": ["head": .number(JSONNumber(Int(head)))]]
+                do {
+                    try await outbound.send(JSONWriter.bytes(notification))
+                    try await Task.sleep(for: Self.notificationInterval)
+                } catch {
+                    return
+                }
+            }
+        }
+        let previous = self.state.withLock { state in
+            defer { state.subscription = task }
+            return state.subscription
+        }
+        previous?.cancel()
+    }
+
+    func unsubscribe() {
+        self.server.broadcaster.unsubscribe(self.info.id)
+        self.state.withLock { state in
+            defer { state.subscription = nil }
+            return state.subscription
+        }?.cancel()
+    }
+
+    var isSubscribed: Bool { self.state.withLock { $0.subscription != nil } }
 
     func makeContext() -> MethodContext {
         MethodContext(session: self, server: self.server, logger: self.logger)

@@ -1,0 +1,121 @@
+import GalleyModel
+import GalleyStore
+import JSONRPC
+import Logging
+
+/// What every write method shares: turning ops sent by a client into a submission, committing it,
+/// and shaping what comes back.
+enum ContentWrites {
+    /// Parses the ops (naming every bad field at once) and commits them as one changeset.
+    static func commit(
+        id: String,
+        message: String,
+        opValues: [JSONValue],
+        submitted: JSONValue,
+        dryRun: Bool,
+        context: MethodContext
+    ) async throws -> CommitRecord {
+        var ops: [ChangesetOp] = []
+        var problems: [FieldError] = []
+        for (index, value) in opValues.enumerated() {
+            switch ChangesetOp.parse(value, index: index) {
+            case .success(let op): ops.append(op)
+            case .failure(let errors): problems += errors.errors
+            }
+        }
+        if !problems.isEmpty { throw ChangesetError.validation(problems) }
+        return try await self.commit(id: id, message: message, ops: ops, submitted: submitted, dryRun: dryRun, context: context)
+    }
+
+    /// Commits ops the server built itself (revert).
+    static func commit(
+        id: String,
+        message: String,
+        ops: [ChangesetOp],
+        submitted: JSONValue,
+        dryRun: Bool,
+        context: MethodContext
+    ) async throws -> CommitRecord {
+        let principal = try context.principal
+        let submission = ChangesetSubmission(
+            id: id.lowercased(),
+            message: message,
+            ops: ops,
+            submitted: submitted,
+            author: principal.name,
+            dryRun: dryRun
+        )
+        let record = try await context.store.commit(submission)
+        if let seq = record.seq, !record.replayed, !record.dryRun {
+            context.server.broadcaster.publish(head: seq)
+        }
+        return record
+    }
+
+    /// An entity as clients read it; an article carries its lead media's current state.
+    static func entityJSON(_ state: EntityState, context: MethodContext) async throws -> JSONObject {
+        var object = state.wireJSON
+        if state.type == .article {
+            if let leadID = state.data["leadMediaId"]?.stringValue {
+                let media = try await context.store.entity(leadID.lowercased(), version: nil)
+                object["leadMedia"] = media.flatMap { $0.deleted ? nil : JSONValue.object($0.wireJSON) } ?? .null
+            }
+        }
+        return object
+    }
+
+    /// Reads a param that the schema already checked.
+    static func string(_ params: JSONValue, _ key: String) -> String? { params[key]?.stringValue }
+    static func int(_ params: JSONValue, _ key: String) -> Int? { params[key]?.intValue }
+    static func bool(_ params: JSONValue, _ key: String) -> Bool { params[key]?.boolValue ?? false }
+}
+
+/// Opaque list cursors: the (seq, id) of the last item returned.
+enum ListCursor {
+    static func encode(seq: Int64, id: String) -> String { "\(seq).\(id)" }
+
+    static func decode(_ text: String?) throws -> (seq: Int64, id: String)? {
+        guard let text else { return nil }
+        let parts = text.split(separator: ".", maxSplits: 1)
+        guard parts.count == 2, let seq = Int64(parts[0]), ContentRules.isUUID(String(parts[1])) else {
+            throw JSONRPCError.invalidParams([(path: "cursor", message: "is not a cursor this server issued")])
+        }
+        return (seq, String(parts[1]))
+    }
+}
+
+extension ChangesetError {
+    /// The wire form of a refused changeset.
+    var galleyError: GalleyError {
+        switch self {
+        case .validation(let errors):
+            let summary = errors.prefix(3).map(\.description).joined(separator: "; ")
+            return GalleyError(
+                .validation,
+                kind: "validation_failed",
+                "Validation failed: \(summary)\(errors.count > 3 ? "; and \(errors.count - 3) more" : "")",
+                details: ["errors": .array(errors.map { .object(["path": .string($0.path), "message": .string($0.message)]) })]
+            )
+        case .conflict(let conflicts):
+            let fields = conflicts.flatMap { $0.fields.map(\.field) }
+            return GalleyError(
+                .versionConflict,
+                kind: "version_conflict",
+                "Version conflict on \(conflicts.count) entit\(conflicts.count == 1 ? "y" : "ies")"
+                    + (fields.isEmpty ? "" : " (fields: \(fields.joined(separator: ", ")))") + "; nothing was written",
+                details: ["conflicts": .array(conflicts.map(\.json))]
+            )
+        case .integrity(let kind, let message, let details):
+            return GalleyError(.integrity, kind: kind, message, details: details)
+        case .notFound(let type, let id, let opIndex):
+            return GalleyError(
+                .notFound,
+                kind: "not_found",
+                "ops[\(opIndex)]: no \(type.rawValue) \(id)",
+                details: ["type": .string(type.rawValue), "id": .string(id), "opIndex": .number(JSONNumber(opIndex))]
+            )
+        case .storage:
+            return GalleyError(.storageFailure, kind: "storage_failure", "The store failed; see the server log")
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import GRDB
+import GalleyModel
+import JSONRPC
+import Synchronization
+
+/// The one way content is written. Changesets submitted concurrently are grouped into one
+/// SQLite transaction, each inside its own savepoint (so each stays atomic and a refused one
+/// does not sink the others); callers are answered only after the transaction is durable.
+///
+/// Grouping needs no background task: the first submitter to find the committer idle becomes
+/// the writer and keeps committing batches until the queue is empty; whoever arrives meanwhile
+/// just waits for its turn in the next batch.
+final class ChangesetCommitter: Sendable {
+    private struct Pending {
+        var submission: ChangesetSubmission
+        var continuation: CheckedContinuation<CommitRecord, any Error>
+    }
+
+    private struct State {
+        var queue: [Pending] = []
+        var writing = false
+    }
+
+    private let pool: DatabasePool
+    private let state = Mutex(State())
+    /// Changesets per transaction; 1 turns group commit off (for benchmarks).
+    let maximumBatch: Int
+
+    init(pool: DatabasePool, maximumBatch: Int) {
+        self.pool = pool
+        self.maximumBatch = max(1, maximumBatch)
+    }
+
+    func submit(_ submission: ChangesetSubmission) async throws -> CommitRecord {
+        try await withCheckedThrowingContinuation { continuation in
+            let becomeWriter = self.state.withLock { state -> Bool in
+                state.queue.append(Pending(submission: submission, continuation: continuation))
+                if state.writing { return false }
+                state.writing = true
+                return true
+            }
+            if becomeWriter {
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    /// Commits batches until nothing is queued.
+    private func drain() async {
+        while true {
+            let batch = self.state.withLock { state -> [Pending] in
+                let count = min(state.queue.count, self.maximumBatch)
+                let batch = Array(state.queue.prefix(count))
+                state.queue.removeFirst(count)
+                if batch.isEmpty { state.writing = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            await self.commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        let submissions = batch.map(\.submission)
+        let outcomes: [Result<CommitRecord, any Error>]
+        do {
+            outcomes = try await self.pool.writeWithoutTransaction { db in
+                var outcomes: [Result<CommitRecord, any Error>] = []
+                try db.inTransaction(.immediate) {
+                    outcomes = submissions.map { submission in
+                        Result { try Self.applyInSavepoint(submission, db: db) }
+                    }
+                    return .commit
+                }
+                return outcomes
+            }
+        } catch {
+            // The transaction itself failed (I/O, disk full): nothing of the batch is durable.
+            for pending in batch {
+                pending.continuation.resume(throwing: StoreError.storageFailure("\(error)"))
+            }
+            return
+        }
+        for (pending, outcome) in zip(batch, outcomes) {
+            pending.continuation.resume(with: outcome)
+        }
+    }
+
+    /// Applies one changeset inside its own savepoint: all or nothing, and a dry run always
+    /// rolls back. A replay returns the original record without writing.
+    private static func applyInSavepoint(_ submission: ChangesetSubmission, db: Database) throws -> CommitRecord {
+        if let existing = try Row.fetchOne(
+            db,
+            sql: "SELECT seq, submitted, committed_at, author, message, results FROM changeset WHERE id = ?",
+            arguments: [submission.id]
+        ) {
+            let submitted = try JSONParser.parse(existing["submitted"] as String)
+            guard submitted == submission.submitted else {
+                throw ChangesetError.integrity(
+                    kind: "changeset_id_reused",
+                    message: "changeset \(submission.id) was already committed (seq \(existing["seq"] as Int64)) with different content; use a new id",
+                    details: ["id": .string(submission.id), "seq": .number(JSONNumber(Int(existing["seq"] as Int64)))]
+                )
+            }
+            return CommitRecord(
+                seq: existing["seq"],
+                id: submission.id,
+                committedAt: existing["committed_at"],
+                author: existing["author"],
+                message: existing["message"],
+                replayed: true,
+                dryRun: submission.dryRun,
+                results: (try JSONParser.parse(existing["results"] as String)).arrayValue ?? []
+            )
+        }
+        var record: CommitRecord?
+        try db.inSavepoint {
+            let seq = try Int64.fetchOne(db, sql: "UPDATE seq_counter SET v = v + 1 WHERE id = 1 RETURNING v")!
+            let committedAt = Timestamp.now()
+            let outcome = try ChangesetApplier.apply(
+                submission.ops,
+                reader: SQLiteContentReader(db: db),
+                seq: seq,
+                author: submission.author,
+                committedAt: committedAt
+            )
+            try ContentIndexWriter.write(outcome, submission: submission, seq: seq, committedAt: committedAt, db: db)
+            record = CommitRecord(
+                seq: submission.dryRun ? nil : seq,
+                id: submission.id,
+                committedAt: submission.dryRun ? nil : committedAt,
+                author: submission.author,
+                message: submission.message,
+                replayed: false,
+                dryRun: submission.dryRun,
+                results: outcome.results.map(\.json)
+            )
+            return submission.dryRun ? .rollback : .commit
+        }
+        return record!
+    }
+}

@@ -1,0 +1,152 @@
+import GalleyModel
+import JSONRPC
+
+/// A changeset as submitted, ready for the committer.
+public struct ChangesetSubmission: Sendable {
+    /// The client's UUID: the idempotency key (lowercase).
+    public var id: String
+    public var message: String
+    public var ops: [ChangesetOp]
+    /// `{message, ops}` exactly as the client sent them: a retry must send the same content.
+    public var submitted: JSONValue
+    public var author: String
+    public var dryRun: Bool
+
+    public init(id: String, message: String, ops: [ChangesetOp], submitted: JSONValue, author: String, dryRun: Bool) {
+        self.id = id
+        self.message = message
+        self.ops = ops
+        self.submitted = submitted
+        self.author = author
+        self.dryRun = dryRun
+    }
+}
+
+/// What committing a changeset produced (or, for a dry run, would have produced).
+public struct CommitRecord: Sendable {
+    /// Nil for a dry run.
+    public var seq: Int64?
+    public var id: String
+    public var committedAt: String?
+    public var author: String
+    public var message: String
+    /// True when the same changeset had been committed before: nothing changed now.
+    public var replayed: Bool
+    public var dryRun: Bool
+    public var results: [JSONValue]
+
+    public var json: JSONValue {
+        .object([
+            "seq": self.seq.map { .number(JSONNumber(Int($0))) } ?? .null,
+            "id": .string(self.id),
+            "committedAt": self.committedAt.map { .string($0) } ?? .null,
+            "author": .string(self.author),
+            "replayed": .bool(self.replayed),
+            "dryRun": .bool(self.dryRun),
+            "results": .array(self.results),
+        ])
+    }
+}
+
+/// A committed changeset as `changeset.get` shows it.
+public struct ChangesetRecord: Sendable {
+    public var seq: Int64
+    public var id: String
+    public var message: String
+    public var author: String
+    public var committedAt: String
+    public var ops: [JSONValue]
+    public var results: [JSONValue]
+}
+
+/// Filters of `article.list`.
+public struct ArticleFilter: Sendable {
+    public var section: String?
+    public var status: String?
+    public var tag: String?
+    public var query: String?
+    public var updatedAfter: String?
+    public var limit: Int
+    /// Resume after this (seq, id), newest first.
+    public var after: (seq: Int64, id: String)?
+
+    public init(section: String? = nil, status: String? = nil, tag: String? = nil, query: String? = nil, updatedAfter: String? = nil, limit: Int = 50, after: (seq: Int64, id: String)? = nil) {
+        self.section = section
+        self.status = status
+        self.tag = tag
+        self.query = query
+        self.updatedAfter = updatedAfter
+        self.limit = limit
+        self.after = after
+    }
+}
+
+/// Filters of `changeset.list`.
+public struct ChangesetFilter: Sendable {
+    public var after: Int64?
+    public var before: Int64?
+    public var author: String?
+    public var entityID: String?
+    public var limit: Int
+
+    public init(after: Int64? = nil, before: Int64? = nil, author: String? = nil, entityID: String? = nil, limit: Int = 50) {
+        self.after = after
+        self.before = before
+        self.author = author
+        self.entityID = entityID
+        self.limit = limit
+    }
+}
+
+/// One line of an entity's history.
+public struct HistoryEntry: Sendable {
+    public var version: Int
+    public var seq: Int64
+    public var changesetID: String
+    public var author: String
+    public var message: String
+    public var committedAt: String
+    public var op: String
+    public var fields: [String]
+}
+
+/// A live article that uses a media entity.
+public struct MediaUse: Sendable {
+    public var articleID: String
+    public var slug: String
+    public var headline: String
+    public var status: String
+    public var role: String
+}
+
+/// The content half of the store: changesets in, entities and history out. SQLite implements it
+/// today; the PostgreSQL store will too.
+public protocol ContentStorage: Sendable {
+    /// Commits (or dry-runs) a changeset atomically and durably; replays return the original
+    /// record. Throws ``ChangesetError`` when a rule refuses it.
+    func commit(_ submission: ChangesetSubmission) async throws -> CommitRecord
+    /// An entity now (deleted ones included), or at `version`.
+    func entity(_ id: String, version: Int?) async throws -> EntityState?
+    func liveArticleID(slug: String) async throws -> String?
+    /// Any article (live or deleted, newest first) that held `slug`.
+    func anyArticleID(slug: String) async throws -> String?
+    /// Live article summaries, newest change first.
+    func listArticles(_ filter: ArticleFilter) async throws -> [JSONObject]
+    func history(_ id: String, limit: Int, beforeVersion: Int?) async throws -> [HistoryEntry]
+    func listMedia(query: String?, kind: String?, limit: Int, after: (seq: Int64, id: String)?) async throws -> [EntityState]
+    func mediaUsage(_ mediaID: String) async throws -> [MediaUse]
+    /// Live links from (`outbound`) or to an article, in position order.
+    func links(of articleID: String, outbound: Bool) async throws -> [EntityState]
+    /// Summaries (`id, slug, headline, status`) of live or deleted articles by id.
+    func articleSummaries(_ ids: [String]) async throws -> [String: JSONObject]
+    func changeset(seq: Int64?, id: String?) async throws -> ChangesetRecord?
+    func listChangesets(_ filter: ChangesetFilter) async throws -> [ChangesetRecord]
+    /// What a committed changeset did to each entity, for revert.
+    func producedVersions(seq: Int64) async throws -> [ProducedVersions]
+    /// Plans the ops that revert changeset `seq` against the current content.
+    func revertOps(seq: Int64, force: Bool) async throws -> [ChangesetOp]
+    /// One page of the snapshot of every entity live at `head`, in (type, id) order.
+    func snapshotPage(at head: Int64, after: (type: EntityType, id: String)?, limit: Int) async throws -> SyncPage
+    /// One page of the change log after changeset `after`, never splitting a changeset.
+    func logPage(after: Int64, limit: Int) async throws -> SyncPage
+}

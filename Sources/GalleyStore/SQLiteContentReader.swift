@@ -1,0 +1,106 @@
+import GRDB
+import GalleyModel
+import JSONRPC
+
+/// Answers the applier's questions from inside the committer's write transaction, so each
+/// changeset of a batch sees the ones before it.
+struct SQLiteContentReader: ContentReader {
+    let db: Database
+
+    func entity(_ id: String) throws -> EntityState? {
+        guard let row = try Row.fetchOne(self.db, sql: "SELECT * FROM entity WHERE id = ?", arguments: [id]) else { return nil }
+        return try EntityRows.state(fromEntityRow: row)
+    }
+
+    func entity(_ id: String, version: Int) throws -> EntityState? {
+        try EntityRows.version(id, version: version, db: self.db)
+    }
+
+    func fieldsChanged(_ id: String, after version: Int) throws -> Set<String> {
+        let lists = try String.fetchAll(self.db, sql: "SELECT fields FROM entity_version WHERE id = ? AND version > ?", arguments: [id, version])
+        var fields = Set<String>()
+        for list in lists {
+            for field in (try JSONParser.parse(list)).arrayValue ?? [] {
+                if let name = field.stringValue { fields.insert(name) }
+            }
+        }
+        return fields
+    }
+
+    func liveArticleID(slug: String) throws -> String? {
+        try String.fetchOne(self.db, sql: "SELECT id FROM article_index WHERE slug = ?", arguments: [slug])
+    }
+
+    func liveLinkIDs(touching articleID: String) throws -> [String] {
+        try String.fetchAll(
+            self.db,
+            sql: "SELECT id FROM link_index WHERE from_id = ? UNION SELECT id FROM link_index WHERE to_id = ?",
+            arguments: [articleID, articleID]
+        )
+    }
+
+    func liveOutboundLinks(from articleID: String) throws -> [(id: String, toID: String, position: Int)] {
+        try Row.fetchAll(self.db, sql: "SELECT id, to_id, position FROM link_index WHERE from_id = ?", arguments: [articleID])
+            .map { (id: $0["id"], toID: $0["to_id"], position: $0["position"]) }
+    }
+
+    func liveArticlesUsingMedia(_ mediaID: String) throws -> [String] {
+        try String.fetchAll(self.db, sql: "SELECT DISTINCT article_id FROM media_use WHERE media_id = ?", arguments: [mediaID])
+    }
+}
+
+/// Reading entity rows into ``EntityState`` values.
+enum EntityRows {
+    static func state(fromEntityRow row: Row) throws -> EntityState {
+        guard let type = EntityType(rawValue: row["type"]) else {
+            throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has an unknown type")
+        }
+        return EntityState(
+            type: type,
+            id: row["id"],
+            version: row["version"],
+            seq: row["seq"],
+            deleted: row["deleted"],
+            data: try Self.document(row["data"]),
+            createdAt: row["created_at"],
+            updatedAt: row["updated_at"],
+            createdBy: row["created_by"],
+            updatedBy: row["updated_by"]
+        )
+    }
+
+    /// An entity as it was at `version`, with its creation metadata from version 1.
+    static func version(_ id: String, version: Int, db: Database) throws -> EntityState? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT v.*, first.updated_at AS created_at, first.updated_by AS created_by
+                    FROM entity_version v JOIN entity_version first ON first.id = v.id AND first.version = 1
+                    WHERE v.id = ? AND v.version = ?
+                    """,
+                arguments: [id, version]
+            ),
+            let type = EntityType(rawValue: row["type"])
+        else { return nil }
+        return EntityState(
+            type: type,
+            id: row["id"],
+            version: row["version"],
+            seq: row["seq"],
+            deleted: row["deleted"],
+            data: try Self.document(row["data"]),
+            createdAt: row["created_at"],
+            updatedAt: row["updated_at"],
+            createdBy: row["created_by"],
+            updatedBy: row["updated_by"]
+        )
+    }
+
+    static func document(_ text: String) throws -> JSONObject {
+        guard case .object(let object) = try JSONParser.parse(text) else {
+            throw StoreError.unusable("a stored document is not a JSON object")
+        }
+        return object
+    }
+}

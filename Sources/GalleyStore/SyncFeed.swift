@@ -1,0 +1,112 @@
+import GRDB
+import GalleyModel
+import JSONRPC
+
+/// One entity in a sync page: its state as of the page's consistent point, or a tombstone.
+public struct SyncItem: Sendable {
+    public var type: EntityType
+    public var id: String
+    public var version: Int
+    public var seq: Int64
+    public var deleted: Bool
+    /// The stored document with its metadata (nil for tombstones).
+    public var state: EntityState
+}
+
+/// A page of the sync feed. See `sync.pull` in the API: snapshot pages walk every live entity at a
+/// fixed head; log pages cover whole changesets `(after, through]`.
+public struct SyncPage: Sendable {
+    public var items: [SyncItem]
+    /// Snapshot: the (type, id) to resume after, nil when the snapshot is complete.
+    public var snapshotResume: (type: EntityType, id: String)?
+    /// The changeset number the page is consistent at (the last page of a snapshot, every log page).
+    public var consistentAt: Int64?
+    /// The newest changeset when the page was read.
+    public var head: Int64
+    public var hasMore: Bool
+}
+
+extension SQLiteStore {
+    /// One page of the snapshot of every entity live at `head`, in (type, id) order after `after`.
+    public func snapshotPage(at head: Int64, after: (type: EntityType, id: String)?, limit: Int) async throws -> SyncPage {
+        try await self.pool.read { db in
+            let currentHead = try Int64.fetchOne(db, sql: "SELECT v FROM seq_counter WHERE id = 1") ?? 0
+            var items: [SyncItem] = []
+            var position = after.map { ($0.type.rawValue, $0.id) } ?? ("", "")
+            var exhausted = false
+            while items.count < limit && !exhausted {
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM entity WHERE (type, id) > (?, ?) ORDER BY type, id LIMIT ?",
+                    arguments: [position.0, position.1, limit - items.count]
+                )
+                exhausted = rows.count < limit - items.count
+                for row in rows {
+                    let current = try EntityRows.state(fromEntityRow: row)
+                    position = (current.type.rawValue, current.id)
+                    let state = current.seq <= head ? current : try Self.latestVersion(current.id, atOrBefore: head, db: db)
+                    guard let state, !state.deleted else { continue }
+                    items.append(SyncItem(type: state.type, id: state.id, version: state.version, seq: state.seq, deleted: false, state: state))
+                }
+            }
+            let done = exhausted
+            return SyncPage(
+                items: items,
+                snapshotResume: done ? nil : (EntityType(rawValue: position.0) ?? .article, position.1),
+                consistentAt: done ? head : nil,
+                head: currentHead,
+                hasMore: !done || head < currentHead
+            )
+        }
+    }
+
+    /// One log page: every entity changed in the changesets after `after`, at its state as of the
+    /// page's end. About `limit` entities, never splitting a changeset.
+    public func logPage(after: Int64, limit: Int) async throws -> SyncPage {
+        try await self.pool.read { db in
+            let head = try Int64.fetchOne(db, sql: "SELECT v FROM seq_counter WHERE id = 1") ?? 0
+            let counts = try Row.fetchAll(
+                db,
+                sql: "SELECT seq, count(*) AS n FROM entity_version WHERE seq > ? GROUP BY seq ORDER BY seq LIMIT ?",
+                arguments: [after, limit + 1]
+            )
+            var through = after
+            var taken = 0
+            var tookAll = true
+            for row in counts {
+                let count: Int = row["n"]
+                if taken > 0 && taken + count > limit {
+                    tookAll = false
+                    break
+                }
+                taken += count
+                through = row["seq"]
+            }
+            if counts.count > limit && tookAll { tookAll = false }
+            // Nothing left after `through`: the page reaches the head (changesets that changed
+            // nothing have no versions but still count).
+            if tookAll { through = head }
+            let ids = try String.fetchAll(
+                db,
+                sql: "SELECT DISTINCT id FROM entity_version WHERE seq > ? AND seq <= ? ORDER BY id",
+                arguments: [after, through]
+            )
+            var items: [SyncItem] = []
+            for id in ids {
+                guard let state = try Self.latestVersion(id, atOrBefore: through, db: db) else { continue }
+                items.append(SyncItem(type: state.type, id: state.id, version: state.version, seq: state.seq, deleted: state.deleted, state: state))
+            }
+            return SyncPage(items: items, snapshotResume: nil, consistentAt: through, head: head, hasMore: through < head)
+        }
+    }
+
+    /// The entity's latest version committed at or before `seq`.
+    static func latestVersion(_ id: String, atOrBefore seq: Int64, db: Database) throws -> EntityState? {
+        guard let version = try Int.fetchOne(
+            db,
+            sql: "SELECT version FROM entity_version WHERE id = ? AND seq <= ? ORDER BY seq DESC, version DESC LIMIT 1",
+            arguments: [id, seq]
+        ) else { return nil }
+        return try EntityRows.version(id, version: version, db: db)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import GalleyClient
+import JSONRPC
+import JSONRPCTransport
+import Testing
+
+/// Reading content: now, at any version, lists, search, history, usage.
+@Suite struct ReadTests {
+    @Test func articleCanBeReadAsItWasAtEveryVersion() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let id = UUID().uuidString.lowercased()
+            try await client.commit([Ops.createArticle(id, headline: "First headline")])
+            try await client.commit([Ops.update("article", id, set: ["headline": "Second headline"])])
+            try await client.commit([Ops.delete("article", id)])
+            #expect(try await client.call("article.get", ["id": .string(id), "version": 1])["headline"] == "First headline")
+            #expect(try await client.call("article.get", ["id": .string(id), "version": 2])["headline"] == "Second headline")
+            let gone = await client.failure("article.get", ["id": .string(id)])
+            #expect(gone?.code == -32004)
+            let deleted = try await client.call("article.get", ["id": .string(id), "includeDeleted": true])
+            #expect(deleted["deleted"] == true)
+            #expect(deleted["version"] == 3)
+            let history = try await client.call("article.history", ["id": .string(id)])
+            let items = history["items"]?.arrayValue ?? []
+            #expect(items.map { $0["version"] } == [3, 2, 1])
+            #expect(items.map { $0["op"] } == ["delete", "update", "create"])
+            #expect(items[1]["fields"] == ["headline"])
+            #expect(items[0]["message"] == "test edit")
+            #expect(items[0]["author"] == "admin")
+            await client.close()
+        }
+    }
+
+    @Test func articleListFiltersSearchesAndPagesStably() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            var ops: [JSONValue] = []
+            for index in 0..<12 {
+                ops.append(Ops.createArticle(headline: "Story number \(index)", [
+                    "section": index % 2 == 0 ? "world" : "sport",
+                    "tags": index % 3 == 0 ? ["elections"] : [],
+                    "body": [["type": "paragraph", "text": .string(index == 7 ? "The harbour cranes stood still." : "Plain text.")]],
+                ]))
+            }
+            try await client.commit(ops)
+            #expect(try await client.call("article.list", ["section": "world"])["items"]?.arrayValue?.count == 6)
+            #expect(try await client.call("article.list", ["tag": "elections"])["items"]?.arrayValue?.count == 4)
+            let found = try await client.call("article.list", ["q": "harbour crane"])["items"]?.arrayValue ?? []
+            #expect(found.map { $0["headline"] } == ["Story number 7"])
+            #expect(found.first?["body"] == nil, "summaries carry no body")
+
+            var seen: [String] = []
+            var cursor: JSONValue = .null
+            repeat {
+                var params: JSONObject = ["limit": 5]
+                if cursor != .null { params["cursor"] = cursor }
+                let page = try await client.call("article.list", params)
+                seen += (page["items"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+                cursor = page["nextCursor"] ?? .null
+                // A write between pages must neither repeat nor drop the remaining items.
+                if seen.count == 5 { try await client.commit([Ops.createArticle(headline: "Late arrival")]) }
+            } while cursor != .null
+            #expect(seen.count == 12)
+            #expect(Set(seen).count == 12)
+            let bad = await client.failure("article.list", ["cursor": "garbage"])
+            #expect(bad?.code == -32602)
+            await client.close()
+        }
+    }
+
+    @Test func mediaSearchUsageAndDerivedCreditLine() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let photo = UUID().uuidString.lowercased()
+            let story = UUID().uuidString.lowercased()
+            try await client.commit([
+                Ops.createMedia(photo, ["caption": "Ferry at dawn", "credit": ["creator": "J. Doe", "source": "Reuters"]]),
+                Ops.createArticle(story, headline: "Ferries", ["leadMediaId": .string(photo)]),
+            ])
+            let media = try await client.call("media.get", ["id": .string(photo)])
+            #expect(media["credit"]?["creditLine"] == "J. Doe / Reuters")
+            #expect(try await client.call("media.list", ["q": "reuters"])["items"]?[0]?["id"] == .string(photo))
+            #expect(try await client.call("media.list", ["q": "nothing-like-it"])["items"] == .array([]))
+            let usage = try await client.call("media.usage", ["id": .string(photo)])
+            #expect(usage["items"] == [["id": .string(story), "slug": "ferries", "headline": "Ferries", "status": "draft", "role": "lead"]])
+            await client.close()
+        }
+    }
+
+    @Test func changesetsAreListedAndShownWithTheirOps() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let id = UUID().uuidString.lowercased()
+            try await client.commit([Ops.createArticle(id, headline: "One")], message: "first")
+            try await client.commit([Ops.update("article", id, set: ["headline": "Two"])], message: "second")
+            try await client.commit([Ops.createArticle(headline: "Unrelated")], message: "third")
+            let all = try await client.call("changeset.list")["items"]?.arrayValue ?? []
+            #expect(all.map { $0["message"] } == ["third", "second", "first"])
+            let touching = try await client.call("changeset.list", ["entityId": .string(id)])["items"]?.arrayValue ?? []
+            #expect(touching.map { $0["seq"] } == [2, 1])
+            let second = try await client.call("changeset.get", ["seq": 2])
+            #expect(second["ops"]?[0]?["set"]?["headline"] == "Two")
+            #expect(second["results"]?[0]?["version"] == 2)
+            let page = try await client.call("changeset.list", ["limit": 2])
+            #expect(page["items"]?.arrayValue?.count == 2)
+            let rest = try await client.call("changeset.list", ["limit": 2, "cursor": try #require(page["nextCursor"])])
+            #expect(rest["items"]?.arrayValue?.map { $0["seq"] } == [1])
+            await client.close()
+        }
+    }
+
+    @Test func convenienceWrappersCommitOneOpChangesets() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let created = try await client.call("article.create", ["message": "new story", "data": ["headline": "Kyiv's Drone Attacks", "section": "world"]])
+            let article = try #require(created["entity"])
+            #expect(article["slug"] == "kyivs-drone-attacks")
+            #expect(article["version"] == 1)
+            #expect(created["changeset"]?["seq"] == 1)
+            let id = try #require(article["id"])
+            let updated = try await client.call("article.update", ["message": "fix", "id": id, "baseVersion": 1, "set": ["subheadline": "More"]])
+            #expect(updated["entity"]?["subheadline"] == "More")
+            let media = try await client.call("media.create", ["message": "photo", "data": ["uri": "media/a.jpg", "credit": ["creator": "A"]]])
+            #expect(media["entity"]?["credit"]?["creditLine"] == "A")
+            let deleted = try await client.call("article.delete", ["message": "gone", "id": id])
+            #expect(deleted["entity"] == .null)
+            #expect(deleted["changeset"]?["results"]?[0]?["op"] == "delete")
+            await client.close()
+        }
+    }
+}

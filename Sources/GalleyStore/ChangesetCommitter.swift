@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GalleyModel
 import JSONRPC
@@ -26,9 +27,20 @@ final class ChangesetCommitter: Sendable {
     /// Changesets per transaction; 1 turns group commit off (for benchmarks).
     let maximumBatch: Int
 
+    /// The reliability harness's positive control: answer callers BEFORE the transaction
+    /// commits (and linger a little before committing), so a crash test must catch lost
+    /// acknowledged changesets. Only debug builds honour it (`GALLEY_TEST_ACK_BEFORE_COMMIT=1`);
+    /// release builds compile it out.
+    let acknowledgesBeforeCommit: Bool
+
     init(pool: DatabasePool, maximumBatch: Int) {
         self.pool = pool
         self.maximumBatch = max(1, maximumBatch)
+        #if DEBUG
+        self.acknowledgesBeforeCommit = ProcessInfo.processInfo.environment["GALLEY_TEST_ACK_BEFORE_COMMIT"] == "1"
+        #else
+        self.acknowledgesBeforeCommit = false
+        #endif
     }
 
     func submit(_ submission: ChangesetSubmission) async throws -> CommitRecord {
@@ -62,6 +74,7 @@ final class ChangesetCommitter: Sendable {
 
     private func commit(_ batch: [Pending]) async {
         let submissions = batch.map(\.submission)
+        let acknowledgesEarly = self.acknowledgesBeforeCommit
         let outcomes: [Result<CommitRecord, any Error>]
         do {
             outcomes = try await self.pool.writeWithoutTransaction { db in
@@ -70,17 +83,23 @@ final class ChangesetCommitter: Sendable {
                     outcomes = submissions.map { submission in
                         Result { try Self.applyInSavepoint(submission, db: db) }
                     }
+                    if acknowledgesEarly {
+                        for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(with: outcome) }
+                        Thread.sleep(forTimeInterval: 0.15)
+                    }
                     return .commit
                 }
                 return outcomes
             }
         } catch {
+            if acknowledgesEarly { return }
             // The transaction itself failed (I/O, disk full): nothing of the batch is durable.
             for pending in batch {
                 pending.continuation.resume(throwing: StoreError.storageFailure("\(error)"))
             }
             return
         }
+        if acknowledgesEarly { return }
         for (pending, outcome) in zip(batch, outcomes) {
             pending.continuation.resume(with: outcome)
         }

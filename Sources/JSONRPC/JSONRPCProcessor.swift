@@ -8,10 +8,14 @@ public struct JSONRPCProcessor<Context: Sendable>: Sendable {
     public typealias Handler = @Sendable (JSONRPCRequest, Context) async -> Result<JSONValue, JSONRPCError>
 
     public var maxDepth: Int
+    /// The most requests one batch may hold; a longer batch gets one `-32600 batch_too_large`
+    /// (batches are the classic way around per-request limits).
+    public var maximumBatchLength: Int
     private let handler: Handler
 
-    public init(maxDepth: Int = 128, handler: @escaping Handler) {
+    public init(maxDepth: Int = 128, maximumBatchLength: Int = 1000, handler: @escaping Handler) {
         self.maxDepth = maxDepth
+        self.maximumBatchLength = maximumBatchLength
         self.handler = handler
     }
 
@@ -42,6 +46,16 @@ public struct JSONRPCProcessor<Context: Sendable>: Sendable {
         }
         guard !elements.isEmpty else {
             return JSONRPCResponse.failure(id: .null, error: .invalidRequest("a batch must not be empty", kind: "empty_batch"))
+        }
+        guard elements.count <= self.maximumBatchLength else {
+            return JSONRPCResponse.failure(
+                id: .null,
+                error: .invalidRequest(
+                    "a batch may hold at most \(self.maximumBatchLength) requests, not \(elements.count)",
+                    kind: "batch_too_large",
+                    extra: ["limit": .number(JSONNumber(self.maximumBatchLength))]
+                )
+            )
         }
         var bytes: [UInt8] = [UInt8(ascii: "[")]
         var answered = 0

@@ -110,6 +110,21 @@ import Testing
         }
     }
 
+    @Test func batchLongerThanTheLimitIsRefusedAsAWhole() async throws {
+        try await TestServer.with { server in
+            let raw = try await server.raw()
+            let element = #"{"jsonrpc":"2.0","id":1,"method":"server.info"}"#
+            try await raw.send("[" + Array(repeating: element, count: 1001).joined(separator: ",") + "]\n")
+            let reply = try self.parse(try await raw.readLine())
+            #expect(reply["error"]?["code"] == -32600)
+            #expect(reply["error"]?["data"]?["kind"] == "batch_too_large")
+            #expect(reply["error"]?["data"]?["limit"] == 1000)
+            try await raw.send("[" + Array(repeating: element, count: 1000).joined(separator: ",") + "]\n")
+            #expect(try self.parse(try await raw.readLine()).arrayValue?.count == 1000)
+            await raw.close()
+        }
+    }
+
     @Test func batchOfNonObjectsGetsOneErrorEach() async throws {
         try await TestServer.with { server in
             let raw = try await server.raw()

@@ -4646,13 +4646,14 @@ package enum EmbeddedOpenRPC {
         ],
         "properties": {
           "kind": {
-            "description": "`invalid_request`: valid JSON but not a JSON-RPC 2.0 request; `empty_batch`: `[]`; `unknown_member`: a request member other than jsonrpc, id, method, params; `message_too_large`: the message is over the server's limit (the connection is closed after this reply).",
+            "description": "`invalid_request`: valid JSON but not a JSON-RPC 2.0 request; `empty_batch`: `[]`; `unknown_member`: a request member other than jsonrpc, id, method, params; `message_too_large`: the message is over the server's limit (the connection is closed after this reply). `batch_too_large`: a batch longer than the server's limit (1,000 requests).",
             "type": "string",
             "enum": [
               "invalid_request",
               "empty_batch",
               "unknown_member",
-              "message_too_large"
+              "message_too_large",
+              "batch_too_large"
             ]
           },
           "reason": {
@@ -4664,7 +4665,7 @@ package enum EmbeddedOpenRPC {
             "type": "string"
           },
           "limit": {
-            "description": "With `message_too_large`: the limit in bytes.",
+            "description": "With `message_too_large`: the limit in bytes; with `batch_too_large`: the most requests a batch may hold.",
             "type": "integer",
             "minimum": 0
           }

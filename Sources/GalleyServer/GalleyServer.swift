@@ -29,7 +29,11 @@ public final class GalleyServer: Service, Sendable {
             eventLoopGroup: eventLoopGroup,
             logger: logger,
             onListening: onListening,
-            makeSession: { info in GalleySession(info: info, server: state, dispatcher: dispatcher) }
+            makeSession: { info in
+                let session = GalleySession(info: info, server: state, dispatcher: dispatcher)
+                state.sessions.add(session)
+                return session
+            }
         )
     }
 
@@ -52,7 +56,7 @@ public enum AdminBootstrap {
     public static func ensureAdminToken(store: any GalleyStorage, dataDirectory: String, logger: Logger) async throws -> String? {
         guard try await store.liveTokenCount() == 0 else { return nil }
         let token = TokenMinter.newToken()
-        try await store.createToken(name: "admin", role: .admin, hash: TokenMinter.hash(token), createdBy: nil)
+        try await store.createToken(name: "admin", role: .admin, hash: TokenMinter.hash(token), createdBy: nil, expiresAt: nil)
         let path = dataDirectory.hasSuffix("/") ? dataDirectory + "admin.token" : dataDirectory + "/admin.token"
         try SecretFile.write(token + "\n", to: path)
         logger.notice("created the first admin token", metadata: ["path": "\(path)"])

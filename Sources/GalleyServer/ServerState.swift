@@ -12,6 +12,8 @@ final class ServerState: Sendable {
     let logger: Logger
     /// Wakes `sync.subscribe`d connections after commits.
     let broadcaster = HeadBroadcaster()
+    /// The open connections, so revoking a token can close the ones it authenticated.
+    let sessions = SessionRegistry()
 
     init(store: any GalleyStorage, logger: Logger) throws {
         self.store = store

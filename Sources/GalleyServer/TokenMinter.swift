@@ -1,4 +1,6 @@
 import Crypto
+import Foundation
+import GalleyModel
 
 /// Makes access tokens and the hashes they are stored as.
 public enum TokenMinter {
@@ -14,6 +16,20 @@ public enum TokenMinter {
     /// stolen database does not give away usable tokens.
     public static func hash(_ token: String) -> [UInt8] {
         Array(SHA256.hash(data: Array(token.utf8)))
+    }
+
+    /// The expiry time of a token with `lifetime` (`30d`, `12h`, `90m`), as an RFC 3339 timestamp;
+    /// nil when the text is not a lifetime.
+    public static func expiry(lifetime: String, from now: Date = Date()) -> String? {
+        guard let unit = lifetime.last, let amount = Int(lifetime.dropLast()), amount > 0, amount < 1_000_000 else { return nil }
+        let seconds: Double
+        switch unit {
+        case "m": seconds = 60
+        case "h": seconds = 3600
+        case "d": seconds = 86400
+        default: return nil
+        }
+        return Timestamp.string(from: now.addingTimeInterval(Double(amount) * seconds))
     }
 
     private static func base64URL(_ bytes: [UInt8]) -> String {

@@ -11,7 +11,7 @@ public protocol GalleyStorage: ContentStorage {
 
     /// Stores a new token by its SHA-256 hash. Throws ``StoreError/tokenNameTaken(_:)`` when a live
     /// token already has that name.
-    func createToken(name: String, role: Role, hash: [UInt8], createdBy: String?) async throws
+    func createToken(name: String, role: Role, hash: [UInt8], createdBy: String?, expiresAt: String?) async throws
 
     /// The live (not revoked) tokens, oldest first.
     func listTokens() async throws -> [TokenRecord]

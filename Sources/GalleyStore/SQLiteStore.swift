@@ -91,7 +91,7 @@ public struct SQLiteStore: GalleyStorage {
         }
     }
 
-    public func createToken(name: String, role: Role, hash: [UInt8], createdBy: String?) async throws {
+    public func createToken(name: String, role: Role, hash: [UInt8], createdBy: String?, expiresAt: String? = nil) async throws {
         try await self.pool.write { db in
             let taken = try Bool.fetchOne(
                 db,
@@ -100,8 +100,8 @@ public struct SQLiteStore: GalleyStorage {
             ) ?? false
             if taken { throw StoreError.tokenNameTaken(name) }
             try db.execute(
-                sql: "INSERT INTO token (name, role, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-                arguments: [name, role.rawValue, Data(hash), Timestamp.now(), createdBy]
+                sql: "INSERT INTO token (name, role, hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [name, role.rawValue, Data(hash), Timestamp.now(), createdBy, expiresAt]
             )
         }
     }

@@ -96,7 +96,7 @@ public final class JSONRPCServer: Service, Sendable {
         let control = ConnectionControl(channel: connection.channel, linger: self.configuration.lingerDuration)
         do {
             try await connection.executeThenClose { inbound, outbound in
-                let connectionOutbound = ConnectionOutbound(writer: outbound)
+                let connectionOutbound = ConnectionOutbound(writer: outbound, channel: connection.channel)
                 let session = self.makeSession(ConnectionInfo(id: id, peer: peer, outbound: connectionOutbound))
                 defer { session.closed() }
                 await withTaskGroup(of: Void.self) { watchdogs in

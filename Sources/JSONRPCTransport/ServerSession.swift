@@ -38,12 +38,19 @@ public struct ConnectionInfo: Sendable {
 /// client frames its own messages.
 public final class ConnectionOutbound: Sendable {
     let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let channel: any Channel
     /// The connection's framing, known once the client sent its first message.
     let framing = Mutex(Framing.newline)
     let allocator = ByteBufferAllocator()
 
-    init(writer: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+    init(writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel) {
         self.writer = writer
+        self.channel = channel
+    }
+
+    /// Closes the connection now (e.g. its token was revoked).
+    public func close() {
+        self.channel.close(promise: nil)
     }
 
     /// Sends one message; fails when the connection is gone.

@@ -27,9 +27,15 @@ struct TokenCreateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "reader, editor or admin.")
     var role: String
 
+    @Option(name: .long, help: "A lifetime after which the token stops working: 90m, 12h, 30d. Default: until revoked.")
+    var expires: String?
+
     @OptionGroup var storage: StorageOptions
 
     func validate() throws {
+        if let expires, TokenMinter.expiry(lifetime: expires) == nil {
+            throw ValidationError("--expires must be a number and a unit: 90m, 12h or 30d")
+        }
         guard Role(rawValue: self.role) != nil else { throw ValidationError("--role must be reader, editor or admin") }
         let allowed = self.name.utf8.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
@@ -47,7 +53,7 @@ struct TokenCreateCommand: AsyncParsableCommand {
         let store = try SQLiteStore(directory: self.storage.data, synchronous: try self.storage.synchronousMode, logger: logger)
         let token = TokenMinter.newToken()
         do {
-            try await store.createToken(name: self.name, role: Role(rawValue: self.role)!, hash: TokenMinter.hash(token), createdBy: "galleyd token create")
+            try await store.createToken(name: self.name, role: Role(rawValue: self.role)!, hash: TokenMinter.hash(token), createdBy: "galleyd token create", expiresAt: self.expires.flatMap { TokenMinter.expiry(lifetime: $0) })
         } catch let error as StoreError {
             try? await store.close()
             throw ValidationError("\(error)")

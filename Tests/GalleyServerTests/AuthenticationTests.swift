@@ -1,4 +1,7 @@
 import Foundation
+import GalleyModel
+import GalleyServer
+import GalleyStore
 import GalleyClient
 import JSONRPC
 import JSONRPCTransport
@@ -95,5 +98,42 @@ import Testing
             let needle = Data(server.adminToken.utf8)
             #expect(database.range(of: needle) == nil && wal.range(of: needle) == nil)
         }
+    }
+
+    @Test func revokingATokenClosesItsLiveConnectionsAtOnce() async throws {
+        try await TestServer.with { server in
+            let token = try await server.token(role: "editor", name: "leaked-tool")
+            let raw = try await server.raw()
+            try await raw.send(#"{"jsonrpc":"2.0","id":1,"method":"auth.authenticate","params":{"token":"\#(token)"}}"# + "\n")
+            #expect(try await raw.readLine() != nil)
+            let admin = try await server.client()
+            _ = try await admin.call("token.revoke", ["name": "leaked-tool"])
+            #expect(try await raw.isClosed(within: .seconds(5)))
+            #expect(try await admin.call("server.ping") == .object([:]), "other connections are untouched")
+            await admin.close()
+        }
+    }
+
+    @Test func tokensCanExpire() async throws {
+        try await TestServer.with { server in
+            let admin = try await server.client()
+            let created = try await admin.call("token.create", ["name": "contractor", "role": "reader", "expires": "30d"])
+            let expiresAt = try #require(created["expiresAt"]?.stringValue)
+            let expiry = try #require(Timestamp.date(from: expiresAt))
+            #expect(abs(expiry.timeIntervalSinceNow - 30 * 86400) < 120)
+            let listed = try await admin.call("token.list")["items"]?.arrayValue?.first { $0["name"] == "contractor" }
+            #expect(listed?["expiresAt"] == .string(expiresAt))
+            let bad = await admin.failure("token.create", ["name": "x", "role": "reader", "expires": "forever"])
+            #expect(bad?.code == -32602)
+            await admin.close()
+        }
+        // An expired token no longer authenticates.
+        let directory = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(directory) }
+        let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+        let past = Timestamp.string(from: Date().addingTimeInterval(-60))
+        try await store.createToken(name: "old", role: .reader, hash: TokenMinter.hash("galley_old"), createdBy: nil, expiresAt: past)
+        #expect(try await store.authenticate(tokenHash: TokenMinter.hash("galley_old")) == nil)
+        try await store.close()
     }
 }

@@ -221,7 +221,7 @@ private func references(in value: JSONValue, at location: String = "#") -> [(loc
             == [violation("head", "must be at least 0")])
         #expect(document.validateResult([:], for: "server.ping").isEmpty)
         #expect(document.validateResult(["extra": 1], for: "server.ping") == [violation("extra", "is not a known field")])
-        let item = try json(#"{"name": "t", "role": "reader", "createdAt": "yesterday", "createdBy": null, "lastUsedAt": null}"#)
+        let item = try json(#"{"name": "t", "role": "reader", "createdAt": "yesterday", "createdBy": null, "lastUsedAt": null, "expiresAt": null}"#)
         #expect(document.validateResult(["items": [item]], for: "token.list") == [
             violation("items[0].createdAt", "must be an RFC 3339 date-time such as 2024-05-01T12:00:00Z")
         ])
@@ -314,7 +314,7 @@ private func references(in value: JSONValue, at location: String = "#") -> [(loc
         #expect(schema["type"] == "object")
         #expect(schema["required"] == ["name", "role"])
         #expect(schema["additionalProperties"] == false)
-        #expect(schema["properties"]?.objectValue?.keys == ["name", "role"])
+        #expect(schema["properties"]?.objectValue?.keys == ["name", "role", "expires"])
     }
 }
 

@@ -249,6 +249,14 @@ package enum EmbeddedOpenRPC {
           "schema": {
             "$ref": "#/components/schemas/Role"
           }
+        },
+        {
+          "name": "expires",
+          "description": "Optional lifetime after which the token stops working, e.g. `30d`; without it the token lives until revoked.",
+          "required": false,
+          "schema": {
+            "$ref": "#/components/schemas/TokenLifetime"
+          }
         }
       ],
       "result": {
@@ -294,9 +302,10 @@ package enum EmbeddedOpenRPC {
           "result": {
             "name": "result",
             "value": {
-              "token": "glly_2b7e151628aed2a6abf7158809cf4f3c",
+              "token": "galley_K7gNU3sdo-OL0wNhqoVWhr3g6s1xYv72ol_pe_Unols",
               "name": "desk-tool",
-              "role": "editor"
+              "role": "editor",
+              "expiresAt": null
             }
           }
         }
@@ -346,14 +355,16 @@ package enum EmbeddedOpenRPC {
                   "role": "admin",
                   "createdAt": "2024-05-01T09:00:00Z",
                   "createdBy": null,
-                  "lastUsedAt": "2024-05-02T08:30:00Z"
+                  "lastUsedAt": "2024-05-02T08:30:00Z",
+                  "expiresAt": null
                 },
                 {
                   "name": "desk-tool",
                   "role": "editor",
                   "createdAt": "2024-05-01T09:05:00Z",
                   "createdBy": "admin",
-                  "lastUsedAt": null
+                  "lastUsedAt": null,
+                  "expiresAt": null
                 }
               ]
             }
@@ -364,7 +375,7 @@ package enum EmbeddedOpenRPC {
     {
       "name": "token.revoke",
       "summary": "Revokes a token.",
-      "description": "The named token stops authenticating. A token that does not exist or is already revoked gets -32004.",
+      "description": "The named token stops authenticating. A token that does not exist or is already revoked gets -32004. Connections authenticated with the token are closed at once.",
       "x-galley-role": "admin",
       "paramStructure": "by-name",
       "params": [
@@ -2542,7 +2553,8 @@ package enum EmbeddedOpenRPC {
         "required": [
           "token",
           "name",
-          "role"
+          "role",
+          "expiresAt"
         ],
         "properties": {
           "token": {
@@ -2555,6 +2567,14 @@ package enum EmbeddedOpenRPC {
           },
           "role": {
             "$ref": "#/components/schemas/Role"
+          },
+          "expiresAt": {
+            "description": "When the token stops working; null when it never expires.",
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
           }
         },
         "additionalProperties": false
@@ -2567,7 +2587,8 @@ package enum EmbeddedOpenRPC {
           "role",
           "createdAt",
           "createdBy",
-          "lastUsedAt"
+          "lastUsedAt",
+          "expiresAt"
         ],
         "properties": {
           "name": {
@@ -2588,6 +2609,14 @@ package enum EmbeddedOpenRPC {
           },
           "lastUsedAt": {
             "description": "When the token last authenticated a connection; null when never.",
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "expiresAt": {
+            "description": "When the token stops working; null when it never expires.",
             "type": [
               "string",
               "null"
@@ -5122,6 +5151,11 @@ package enum EmbeddedOpenRPC {
           }
         },
         "additionalProperties": false
+      },
+      "TokenLifetime": {
+        "description": "A lifetime: a number and a unit, `m` minutes, `h` hours or `d` days (e.g. `30d`).",
+        "type": "string",
+        "pattern": "^[1-9][0-9]{0,5}[mhd]$"
       }
     },
     "errors": {

@@ -14,6 +14,7 @@ struct TokenListMethod: TypedGalleyMethod {
         var createdAt: String
         var createdBy: String?
         var lastUsedAt: String?
+        var expiresAt: String?
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -22,10 +23,11 @@ struct TokenListMethod: TypedGalleyMethod {
             try container.encode(self.createdAt, forKey: .createdAt)
             try container.encode(self.createdBy, forKey: .createdBy)
             try container.encode(self.lastUsedAt, forKey: .lastUsedAt)
+            try container.encode(self.expiresAt, forKey: .expiresAt)
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, role, createdAt, createdBy, lastUsedAt
+            case name, role, createdAt, createdBy, lastUsedAt, expiresAt
         }
     }
 
@@ -37,7 +39,7 @@ struct TokenListMethod: TypedGalleyMethod {
         let tokens = try await context.store.listTokens()
         return Result(
             items: tokens.map {
-                Item(name: $0.name, role: $0.role, createdAt: $0.createdAt, createdBy: $0.createdBy, lastUsedAt: $0.lastUsedAt)
+                Item(name: $0.name, role: $0.role, createdAt: $0.createdAt, createdBy: $0.createdBy, lastUsedAt: $0.lastUsedAt, expiresAt: $0.expiresAt)
             }
         )
     }

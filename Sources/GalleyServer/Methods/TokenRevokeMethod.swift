@@ -22,7 +22,11 @@ struct TokenRevokeMethod: TypedGalleyMethod {
         guard try await context.store.revokeToken(name: params.name) else {
             throw GalleyError.notFound("token", params.name)
         }
-        context.logger.notice("audit: token revoked", metadata: ["by": "\(principal.name)", "name": "\(params.name)"])
+        let closed = context.server.sessions.closeAll(authenticatedAs: params.name)
+        context.logger.notice(
+            "audit: token revoked",
+            metadata: ["by": "\(principal.name)", "name": "\(params.name)", "connectionsClosed": "\(closed)"]
+        )
         return Result(name: params.name, revoked: true)
     }
 }

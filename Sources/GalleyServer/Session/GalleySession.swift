@@ -56,6 +56,7 @@ final class GalleySession: ServerSession {
 
     func closed() {
         self.unsubscribe()
+        self.server.sessions.remove(self.info.id)
     }
 
     /// Starts sending `sync.changed {head}` after commits: coalesced (at most one per
@@ -100,7 +101,7 @@ final class GalleySession: ServerSession {
             $0.principal = principal
             $0.failedAuthentications = 0
         }
-        self.logger.info("authenticated", metadata: ["principal": "\(principal.name)", "role": "\(principal.role.rawValue)"])
+        self.logger.notice("audit: authenticated", metadata: ["principal": "\(principal.name)", "role": "\(principal.role.rawValue)"])
     }
 
     /// Records a failed attempt; returns how many remain before the connection is closed.
@@ -109,7 +110,7 @@ final class GalleySession: ServerSession {
             state.failedAuthentications += 1
             return state.failedAuthentications
         }
-        self.logger.warning("authentication failed", metadata: ["peer": "\(self.info.peer)", "failures": "\(failures)"])
+        self.logger.warning("audit: authentication failed", metadata: ["peer": "\(self.info.peer)", "failures": "\(failures)"])
         return max(0, Self.maximumFailedAuthentications - failures)
     }
 }

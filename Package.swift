@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "galleyd", targets: ["galleyd"]),
         .executable(name: "galley", targets: ["galley"]),
         .library(name: "GalleyClient", targets: ["GalleyClient"]),
+        // For the libFuzzer package in Fuzz/, which drives these with --sanitize=fuzzer.
+        .library(name: "GalleyFuzzTargets", targets: ["GalleyFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -71,6 +73,18 @@ let package = Package(
             dependencies: ["JSONRPC", "JSONRPCTransport"],
             swiftSettings: swiftSettings
         ),
+        // Untrusted-input code paths as functions of bytes, for libFuzzer (Fuzz/) and regression tests.
+        .target(
+            name: "GalleyFuzzTargets",
+            dependencies: [
+                "JSONRPC",
+                "JSONRPCTransport",
+                "GalleyModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "galleyd",
             dependencies: [
@@ -95,6 +109,12 @@ let package = Package(
         ),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"], swiftSettings: swiftSettings),
         .testTarget(name: "GalleyModelTests", dependencies: ["GalleyModel", "JSONRPC"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GalleyFuzzTests",
+            dependencies: ["GalleyFuzzTargets"],
+            exclude: ["Regressions"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "JSONRPCTransportTests",
             dependencies: [

@@ -16,6 +16,10 @@ public struct JSONRPCRequest: Sendable {
 
     /// Reads a request object, or returns the `-32600` error to answer it with (and the id to answer to,
     /// which is null when the id itself could not be read).
+    public static func read(_ value: JSONValue) -> Result<JSONRPCRequest, InvalidRequest> {
+        Self.validate(value)
+    }
+
     static func validate(_ value: JSONValue) -> Result<JSONRPCRequest, InvalidRequest> {
         guard case .object(let object) = value else {
             return .failure(InvalidRequest(id: .null, error: .invalidRequest("a request must be a JSON object")))
@@ -57,8 +61,9 @@ public struct JSONRPCRequest: Sendable {
 
     private static let members: Set<String> = ["jsonrpc", "id", "method", "params"]
 
-    struct InvalidRequest: Error {
-        var id: RequestID
-        var error: JSONRPCError
+    /// A request that cannot be served, with the id and error to answer it with.
+    public struct InvalidRequest: Error {
+        public var id: RequestID
+        public var error: JSONRPCError
     }
 }

@@ -130,6 +130,12 @@ public final class JSONRPCServer: Service, Sendable {
                     switch frame {
                     case .message(let message, let framing):
                         connectionOutbound.framing.withLock { $0 = framing }
+                        if !session.isAuthenticated && inFlight > 0 {
+                            // Until the connection is authenticated, requests run one at a time, so
+                            // a request pipelined right behind auth.authenticate sees its outcome.
+                            await requests.waitForAll()
+                            inFlight = 0
+                        }
                         if inFlight >= maximumInFlight {
                             // Backpressure: not pulling from `inbound` makes NIO stop reading the socket.
                             await requests.next()

@@ -28,7 +28,13 @@ import Testing
                 try await group.waitForAll()
             }
         }
-        try await Task.sleep(for: .milliseconds(150))
+        // Take the backup once the storm is under way (bounded wait).
+        let watcher = try await GalleyClient.connect(to: server.address, token: server.adminToken)
+        for _ in 0..<500 {
+            if (try await watcher.call("server.info")["head"]?.intValue ?? 0) >= 10 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await watcher.close()
         let backup = try await runCommand(galleyd, ["backup", "--data", source, "--to", backupFile])
         #expect(backup.status == 0, "\(backup.stderr)")
         try await storm.value

@@ -4978,7 +4978,7 @@ package enum EmbeddedOpenRPC {
         ],
         "properties": {
           "kind": {
-            "description": "Which rule: `token_name_taken`: a live token already has this name (`name`). `changeset_id_reused`: a changeset with this `id` but different content was committed before (`id`, `seq`). `entity_exists`: a create names an id that is already taken (`type`, `id`). `duplicate_slug`: another live article has the slug (`slug`, `id` of that article). `link_target_missing`: a link's `fromId` or `toId` is not a live article (`id`, `field`, `linkId`). `link_to_self`: a link from an article to itself (`id` of the link, `articleId`). `duplicate_link`: a live link with the same `fromId` and `toId` exists (`fromId`, `toId`). `too_many_links`: an article would have more than 50 outbound links (`fromId`, `limit`). `media_in_use`: a delete of media that live articles still use as lead or in the body (`mediaId`, `articles`). `media_missing`: an article's `leadMediaId` or media block names no live media (`mediaId`, `field`, `articleId`). `uncredited_lead_media`: publishing an article whose lead media has no `credit.creator` (`articleId`, `mediaId`). `type_mismatch`: an op's `type` is not the type of the entity its id names (`id`, `expected`, `actual`). `cursor_expired`: `sync.pull` cannot serve the cursor (it names a history newer than the server's, as after a restore from a backup); start a new snapshot by pulling without a cursor (`head`). Rules are checked against the state after the whole changeset; `opIndex` names the op that broke one, where there is one.",
+            "description": "Which rule: `token_name_taken`: a live token already has this name (`name`). `changeset_id_reused`: a changeset with this `id` but different content was committed before (`id`, `seq`). `entity_exists`: a create names an id that is already taken (`type`, `id`). `duplicate_slug`: another live article has the slug (`slug`, `id` of that article). `link_target_missing`: a link's `fromId` or `toId` is not a live article (`id`, `field`, `linkId`). `link_to_self`: a link from an article to itself (`id` of the link, `articleId`). `duplicate_link`: a live link with the same `fromId` and `toId` exists (`fromId`, `toId`). `too_many_links`: an article would have more than 50 outbound links (`fromId`, `limit`). `media_in_use`: a delete of media that live articles still use as lead or in the body (`mediaId`, `articles`). `media_missing`: an article's `leadMediaId` or media block names no live media (`mediaId`, `field`, `articleId`). `uncredited_lead_media`: publishing an article whose lead media has no `credit.creator` (`articleId`, `mediaId`). `type_mismatch`: an op's `type` is not the type of the entity its id names (`id`, `expected`, `actual`). `cursor_expired`: `sync.pull` cannot serve the cursor (it names a history newer than the server's, as after a restore from a backup); start a new snapshot by pulling without a cursor (`head`). Rules are checked against the state after the whole changeset; `opIndex` names the op that broke one, where there is one. `nothing_to_revert`: changeset.revert found no effect of that changeset left to undo.",
             "type": "string",
             "enum": [
               "token_name_taken",
@@ -4993,7 +4993,8 @@ package enum EmbeddedOpenRPC {
               "media_missing",
               "uncredited_lead_media",
               "type_mismatch",
-              "cursor_expired"
+              "cursor_expired",
+              "nothing_to_revert"
             ]
           },
           "name": {

@@ -16,6 +16,14 @@ struct ChangesetRevertMethod: GalleyMethod {
             throw GalleyError(.notFound, kind: "not_found", "No changeset \(seq)", details: ["entity": "changeset", "seq": .number(JSONNumber(Int(seq)))])
         }
         let message = ContentWrites.string(params, "message") ?? "Revert changeset \(seq)"
+        let id = ContentWrites.string(params, "id") ?? ""
+        let submitted: JSONValue = ["revert": .number(JSONNumber(Int(seq))), "message": .string(message), "force": .bool(force)]
+        // A retry of a revert that already happened is a replay (or changeset_id_reused), never a
+        // second revert: the committer answers it from the changeset row before looking at ops.
+        if try await context.store.changeset(seq: nil, id: id) != nil {
+            let record = try await ContentWrites.commit(id: id, message: message, ops: [], submitted: submitted, dryRun: ContentWrites.bool(params, "dryRun"), context: context)
+            return record.json
+        }
         let ops = try await context.store.revertOps(seq: seq, force: force)
         guard !ops.isEmpty else {
             throw GalleyError(
@@ -26,10 +34,10 @@ struct ChangesetRevertMethod: GalleyMethod {
             )
         }
         let record = try await ContentWrites.commit(
-            id: ContentWrites.string(params, "id") ?? "",
+            id: id,
             message: message,
             ops: ops,
-            submitted: ["revert": .number(JSONNumber(Int(seq))), "message": .string(message), "force": .bool(force)],
+            submitted: submitted,
             dryRun: ContentWrites.bool(params, "dryRun"),
             context: context
         )

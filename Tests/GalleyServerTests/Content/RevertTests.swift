@@ -43,6 +43,22 @@ import Testing
         }
     }
 
+    @Test func retryingARevertReplaysIt() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            try await client.commit([Ops.createArticle(headline: "Oops")])
+            let id = UUID().uuidString
+            let first = try await client.call("changeset.revert", ["seq": 1, "id": .string(id)])
+            let retry = try await client.call("changeset.revert", ["seq": 1, "id": .string(id)])
+            #expect(first["replayed"] == false)
+            #expect(retry["replayed"] == true)
+            #expect(retry["seq"] == first["seq"])
+            let other = await client.failure("changeset.revert", ["seq": 1, "id": .string(id), "force": true])
+            #expect(other?.kind == "changeset_id_reused")
+            await client.close()
+        }
+    }
+
     @Test func laterChangesToTheSameFieldsConflictUnlessForced() async throws {
         try await TestServer.with { server in
             let client = try await server.client()

@@ -812,9 +812,8 @@ class Client:
         commits made while it was down are not missed. Closing the generator (or leaving the loop)
         sends ``sync.unsubscribe``.
         """
-        head = self._call_retrying("sync.subscribe", {})["head"]
-        yield head
         try:
+            yield self._call_retrying("sync.subscribe", {})["head"]
             while True:
                 try:
                     note = self._next_notification("sync.changed", idle_timeout)

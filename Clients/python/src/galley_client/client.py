@@ -419,7 +419,9 @@ class Client:
 
     def paginate(self, method: str, **params: Any) -> Iterator[Dict[str, Any]]:
         """Yields every item of a list method (``article.list``, ``media.list``,
-        ``article.history``, ``changeset.list``), following ``nextCursor`` page by page."""
+        ``article.history``, ``changeset.list``), following ``nextCursor`` page by page.
+        Params that are None are left out, so optional filters can be passed through as they are."""
+        params = {key: value for key, value in params.items() if value is not None}
         while True:
             page = self._call(method, params)
             for item in page.get("items", []):

@@ -35,7 +35,7 @@ def main(argv=None):
         )
         stories = [a for a in published if a["publishedAt"] and start <= parse_time(a["publishedAt"]) < end]
 
-    stories.sort(key=lambda a: a["publishedAt"])
+    stories.sort(key=lambda a: (a["publishedAt"], a["seq"]))
     count = f"{len(stories)} {'story' if len(stories) == 1 else 'stories'}"
     print(f"Published on {day.isoformat()} (UTC): {count}")
     for story in stories:

@@ -7,7 +7,6 @@ from galley_client import (
     AuthError,
     Client,
     ConflictError,
-    GalleyConnectionError,
     GalleyError,
     IntegrityError,
     InvalidParamsError,

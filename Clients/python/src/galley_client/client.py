@@ -473,10 +473,11 @@ class Client:
         return self._call("auth.whoami")
 
     @_api("token.create")
-    def token_create(self, *, name: str, role: str) -> Dict[str, Any]:
+    def token_create(self, *, name: str, role: str, expires: Optional[str] = None) -> Dict[str, Any]:
         """Creates a token (admin only). The secret is in the result and is shown only this once.
-        ``role`` is ``reader``, ``editor`` or ``admin``; a live token with the same name raises
-        :class:`IntegrityError` (``token_name_taken``)."""
+        ``role`` is ``reader``, ``editor`` or ``admin``; ``expires`` is an optional lifetime such as
+        ``"30d"``, ``"12h"`` or ``"90m"`` (``expiresAt`` in the result). A live token with the same
+        name raises :class:`IntegrityError` (``token_name_taken``)."""
         return self._call("token.create", _args(locals()))
 
     @_api("token.list")

@@ -1,3 +1,4 @@
+import Prometheus
 import GalleyModel
 import GalleyStore
 import JSONRPCTransport
@@ -10,18 +11,22 @@ import ServiceLifecycle
 /// When it returns (graceful shutdown finished) the store has been closed.
 public final class GalleyServer: Service, Sendable {
     private let transport: JSONRPCServer
-    private let state: ServerState
+    let state: ServerState
+    /// The server's metrics (see ``MetricsEndpoint``).
+    public var metrics: ServerMetrics { self.state.metrics }
 
     /// - Parameters:
     ///   - onListening: called with the bound address once the socket listens (tests bind port 0).
     public init(
         store: any GalleyStorage,
         transport configuration: TransportConfiguration,
+        metrics: ServerMetrics = ServerMetrics(),
         logger: Logger,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
     ) throws {
-        let state = try ServerState(store: store, logger: logger)
+        let state = try ServerState(store: store, metrics: metrics, logger: logger)
+        store.observeCommitBatches { size in metrics.commitBatchSize.record(Double(size)) }
         let dispatcher = MethodDispatcher(server: state)
         self.state = state
         self.transport = JSONRPCServer(

@@ -4,6 +4,7 @@ enum MethodCatalog {
         RPCDiscoverMethod(),
         ServerInfoMethod(),
         ServerPingMethod(),
+        ServerMetricsMethod(),
         AuthAuthenticateMethod(),
         AuthWhoamiMethod(),
         TokenCreateMethod(),

@@ -1,3 +1,4 @@
+import Prometheus
 import Foundation
 import GalleyStore
 import JSONRPC
@@ -13,10 +14,13 @@ final class ServerState: Sendable {
     /// Wakes `sync.subscribe`d connections after commits.
     let broadcaster = HeadBroadcaster()
     /// The open connections, so revoking a token can close the ones it authenticated.
-    let sessions = SessionRegistry()
+    let sessions: SessionRegistry
+    let metrics: ServerMetrics
 
-    init(store: any GalleyStorage, logger: Logger) throws {
+    init(store: any GalleyStorage, metrics: ServerMetrics, logger: Logger) throws {
         self.store = store
+        self.metrics = metrics
+        self.sessions = SessionRegistry(metrics: metrics)
         self.logger = logger
         self.startedAt = .now
         self.document = try OpenRPCDocument(json: try JSONParser.parse(EmbeddedOpenRPC.json))
@@ -26,6 +30,11 @@ final class ServerState: Sendable {
             methods[type(of: method).name] = method
         }
         self.methods = methods
+    }
+
+    /// Brings point-in-time gauges up to date before the metrics are read.
+    func refreshGauges() {
+        self.metrics.subscribers.set(Double(self.broadcaster.subscriberCount))
     }
 
     var uptimeSeconds: Double {

@@ -26,6 +26,8 @@ final class ChangesetCommitter: Sendable {
     private let state = Mutex(State())
     /// Changesets per transaction; 1 turns group commit off (for benchmarks).
     let maximumBatch: Int
+    /// Told the size of each committed batch (metrics).
+    let batchObserver = Mutex<(@Sendable (Int) -> Void)?>(nil)
 
     /// The reliability harness's positive control: answer callers BEFORE the transaction
     /// commits (and linger a little before committing), so a crash test must catch lost
@@ -99,6 +101,7 @@ final class ChangesetCommitter: Sendable {
             }
             return
         }
+        self.batchObserver.withLock { $0 }?(batch.count)
         if acknowledgesEarly { return }
         for (pending, outcome) in zip(batch, outcomes) {
             pending.continuation.resume(with: outcome)

@@ -25,6 +25,9 @@ public protocol GalleyStorage: ContentStorage {
     /// The number of live tokens (0 on a brand-new data directory).
     func liveTokenCount() async throws -> Int
 
+    /// Calls `observer` with the number of changesets in each durable transaction (metrics).
+    func observeCommitBatches(_ observer: @escaping @Sendable (Int) -> Void)
+
     /// Flushes and closes the store; no call may follow.
     func close() async throws
 }

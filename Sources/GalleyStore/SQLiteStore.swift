@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GalleyModel
 import Logging
+import Synchronization
 
 /// The embedded store: one SQLite database in WAL mode (concurrent readers, one writer), foreign
 /// keys on, `synchronous=FULL` unless configured otherwise, migrated from the SQL files embedded
@@ -165,6 +166,10 @@ public struct SQLiteStore: GalleyStorage {
         try await self.pool.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM token WHERE revoked_at IS NULL") ?? 0
         }
+    }
+
+    public func observeCommitBatches(_ observer: @escaping @Sendable (Int) -> Void) {
+        self.committer.batchObserver.withLock { $0 = observer }
     }
 
     public func close() async throws {

@@ -26,6 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
     @OptionGroup var logging: LoggingOptions
 
+    @Option(name: .long, help: "Serve Prometheus metrics at http://HOST:PORT/metrics; off unless given (env GALLEY_METRICS).")
+    var metrics: String = Environment.value("GALLEY_METRICS") ?? ""
+
     @Option(name: .long, help: "Largest accepted message in bytes (env GALLEY_MAX_MESSAGE_BYTES).")
     var maxMessageBytes: Int = Environment.value("GALLEY_MAX_MESSAGE_BYTES").flatMap { Int($0) } ?? 16 * 1024 * 1024
 
@@ -50,6 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard self.maxInFlight >= 1 else { throw ValidationError("--max-in-flight must be at least 1") }
         guard self.authTimeout >= 1 else { throw ValidationError("--auth-timeout must be at least 1 second") }
         guard self.shutdownTimeout >= 0 else { throw ValidationError("--shutdown-timeout must not be negative") }
+        if !self.metrics.isEmpty, TransportConfiguration.parseListenAddress(self.metrics) == nil {
+            throw ValidationError("--metrics must be HOST:PORT, e.g. 127.0.0.1:9420, not \"\(metrics)\"")
+        }
     }
 
     func run() async throws {
@@ -76,8 +82,12 @@ struct ServeCommand: AsyncParsableCommand {
             ),
             logger: logger
         )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+        if let address = TransportConfiguration.parseListenAddress(self.metrics) {
+            services.append(.init(service: MetricsEndpoint(host: address.host, port: address.port, server: server, logger: logger)))
+        }
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: server)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -9,7 +9,7 @@ import Testing
     /// The least role that may call each method (nil: callable without authenticating).
     static let matrix: [String: String?] = [
         "rpc.discover": nil, "server.info": nil, "auth.authenticate": nil,
-        "server.ping": "reader", "auth.whoami": "reader",
+        "server.ping": "reader", "auth.whoami": "reader", "server.metrics": "admin",
         "token.create": "admin", "token.list": "admin", "token.revoke": "admin",
         "changeset.commit": "editor", "changeset.revert": "editor",
         "changeset.get": "reader", "changeset.list": "reader",

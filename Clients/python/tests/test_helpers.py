@@ -36,6 +36,8 @@ def test_every_helper_against_a_live_server(galleyd, make_client, recorded):
     assert (info["name"], info["head"], info["storage"]) == ("galleyd", 0, "sqlite")
     assert admin.ping() == {}
     assert admin.whoami() == {"principal": "admin", "role": "admin"}
+    samples = admin.server_metrics()["samples"]
+    assert any(s["name"] == "galley_requests_total" and s["labels"].get("method") == "server.ping" for s in samples)
 
     # tokens
     created = admin.token_create(name="desk-tool", role="editor")

@@ -128,6 +128,72 @@ package enum EmbeddedOpenRPC {
       ]
     },
     {
+      "name": "server.metrics",
+      "summary": "The server's operational figures.",
+      "description": "The same figures as the Prometheus text served on `--metrics` (requests by method and outcome, request latency histograms, open connections, sync subscribers, commit batch sizes, sync pushes by status, version conflicts), as samples. Histograms appear as their `_bucket`, `_sum` and `_count` samples.",
+      "paramStructure": "by-name",
+      "params": [],
+      "result": {
+        "name": "metrics",
+        "schema": {
+          "type": "object",
+          "required": [
+            "samples"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "samples": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "name",
+                  "labels",
+                  "value"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "labels": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "string"
+                    }
+                  },
+                  "value": {
+                    "type": [
+                      "number",
+                      "string"
+                    ]
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/Unauthenticated"
+        },
+        {
+          "$ref": "#/components/errors/Forbidden"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/InternalError"
+        },
+        {
+          "$ref": "#/components/errors/Overloaded"
+        }
+      ],
+      "x-galley-role": "admin"
+    },
+    {
       "name": "auth.authenticate",
       "summary": "Binds the connection to a token's principal and role.",
       "description": "Must be called before any method other than `rpc.discover`, `server.info` and `auth.authenticate`. A failed attempt gets -32001 `invalid_token`; after 5 failed attempts the connection is closed. Authenticating again replaces the connection's identity.",

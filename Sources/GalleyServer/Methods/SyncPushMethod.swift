@@ -1,3 +1,4 @@
+import Prometheus
 import GalleyModel
 import GalleyStore
 import JSONRPC
@@ -24,6 +25,7 @@ struct SyncPushMethod: GalleyMethod {
                     dryRun: false,
                     context: context
                 )
+                context.server.metrics.recordPush(status: record.replayed ? "replayed" : "applied")
                 results.append([
                     "id": .string(id),
                     "status": record.replayed ? "replayed" : "applied",
@@ -33,6 +35,7 @@ struct SyncPushMethod: GalleyMethod {
             } catch let error as ChangesetError {
                 if case .storage = error { throw error }
                 let status = if case .conflict = error { "conflict" } else { "rejected" }
+                context.server.metrics.recordPush(status: status)
                 results.append(["id": .string(id), "status": .string(status), "error": error.galleyError.rpcError.json])
             }
         }

@@ -32,7 +32,16 @@ final class GalleySession: ServerSession {
         logger[metadataKey: "connection"] = "\(info.id)"
         self.logger = logger
         self.processor = JSONRPCProcessor { request, session in
-            await dispatcher.dispatch(request, session: session)
+            let started = ContinuousClock.now
+            let result = await dispatcher.dispatch(request, session: session)
+            let method = server.methods[request.method] == nil ? "unknown" : request.method
+            let outcome: String
+            switch result {
+            case .success: outcome = "ok"
+            case .failure(let error): outcome = error.kind ?? "error"
+            }
+            server.metrics.recordRequest(method: method, outcome: outcome, duration: ContinuousClock.now - started)
+            return result
         }
     }
 

@@ -1,3 +1,4 @@
+import Prometheus
 import GalleyModel
 import JSONRPCTransport
 import Synchronization
@@ -5,13 +6,21 @@ import Synchronization
 /// The open sessions of one galleyd, by connection id.
 final class SessionRegistry: Sendable {
     private let sessions = Mutex<[Int: GalleySession]>([:])
+    private let metrics: ServerMetrics
+
+    init(metrics: ServerMetrics) {
+        self.metrics = metrics
+    }
 
     func add(_ session: GalleySession) {
         self.sessions.withLock { $0[session.info.id] = session }
+        self.metrics.connections.increment()
     }
 
     func remove(_ id: Int) {
-        _ = self.sessions.withLock { $0.removeValue(forKey: id) }
+        if self.sessions.withLock({ $0.removeValue(forKey: id) }) != nil {
+            self.metrics.connections.decrement()
+        }
     }
 
     /// Closes every connection authenticated as `principal`; returns how many.

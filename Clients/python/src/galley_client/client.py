@@ -458,6 +458,11 @@ class Client:
         """``{}``: the cheapest authenticated round trip."""
         return self._call("server.ping")
 
+    @_api("server.metrics")
+    def server_metrics(self) -> Dict[str, Any]:
+        """``{samples: [{name, labels, value}]}``: the figures of the Prometheus endpoint (admin only)."""
+        return self._call("server.metrics")
+
     @_api("auth.authenticate")
     def authenticate(self, *, token: str) -> Dict[str, Any]:
         """Authenticates this connection and remembers ``token`` for reconnects.

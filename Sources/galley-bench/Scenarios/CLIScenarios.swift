@@ -1,11 +1,17 @@
 import Foundation
 import JSONRPC
 
-/// Whether the `galley` next to galley-bench has `command` (its `--help` exits 0).
+/// Whether the `galley` next to galley-bench has `command`: `galley COMMAND --help` exits 0 and
+/// shows that command's own usage (ArgumentParser answers an unknown subcommand's `--help` with
+/// the root help, also exiting 0).
 func galleyHas(_ command: [String], bench: Bench) async -> Bool {
     guard FileManager.default.isExecutableFile(atPath: bench.options.galleyPath) else { return false }
-    let exit = try? await ChildProcess.run(bench.options.galleyPath, command + ["--help"], logPath: nil)
-    return exit?.succeeded ?? false
+    let output = NSTemporaryDirectory() + "galley-bench-probe-\(UUID().uuidString).txt"
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    guard let exit = try? await ChildProcess.run(bench.options.galleyPath, command + ["--help"], logPath: output), exit.succeeded,
+        let help = try? String(contentsOfFile: output, encoding: .utf8)
+    else { return false }
+    return help.contains("USAGE: galley \(command.joined(separator: " "))")
 }
 
 /// The parameters of the CLI scenarios (no load connections).

@@ -100,7 +100,7 @@ final class ChildProcess: Sendable {
     static func statusField(_ name: String, pid: pid_t) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
-            let number = line.dropFirst(name.count + 1).split(separator: " ").first.flatMap { Int($0) }
+            let number = line.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
             return number.map { $0 * 1024 }
         }
         return nil

@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "galleyd", targets: ["galleyd"]),
         .executable(name: "galley", targets: ["galley"]),
+        .executable(name: "galley-bench", targets: ["galley-bench"]),
         .library(name: "GalleyClient", targets: ["GalleyClient"]),
         // For the libFuzzer package in Fuzz/, which drives these with --sanitize=fuzzer.
         .library(name: "GalleyFuzzTargets", targets: ["GalleyFuzzTargets"]),
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // JSON values, JSON-RPC 2.0 messages and dispatch. Knows nothing of Galley or NIO.
@@ -107,6 +109,20 @@ let package = Package(
                 "JSONRPC",
                 "JSONRPCTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The load generator: starts galleyd (or targets any server speaking the contract) and
+        // measures named scenarios. Its own lean pipelined client, so it is not the bottleneck.
+        .executableTarget(
+            name: "galley-bench",
+            dependencies: [
+                "JSONRPC",
+                "JSONRPCTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -18,6 +18,9 @@ public struct SQLiteStore: GalleyStorage {
 
     public var engineName: String { "sqlite" }
 
+    /// Changesets grouped into one transaction unless configured otherwise.
+    public static let defaultMaximumCommitBatch = 256
+
     /// The database file.
     public let databasePath: String
     let pool: DatabasePool
@@ -26,7 +29,12 @@ public struct SQLiteStore: GalleyStorage {
     /// Opens (creating when absent) the database `galley.sqlite` in `directory` and applies the
     /// migrations this binary knows. A database migrated by a newer binary is refused untouched.
     ///   - maximumCommitBatch: changesets grouped into one transaction; 1 turns group commit off.
-    public init(directory: String, synchronous: Synchronous = .full, maximumCommitBatch: Int = 256, logger: Logger) throws {
+    public init(
+        directory: String,
+        synchronous: Synchronous = .full,
+        maximumCommitBatch: Int = Self.defaultMaximumCommitBatch,
+        logger: Logger
+    ) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {

@@ -44,6 +44,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds to wait for requests in flight on shutdown (env GALLEY_SHUTDOWN_TIMEOUT).")
     var shutdownTimeout: Int = Environment.value("GALLEY_SHUTDOWN_TIMEOUT").flatMap { Int($0) } ?? 10
 
+    @Flag(
+        name: .long,
+        help: "Commit every changeset in its own transaction instead of grouping concurrent ones; exists to measure group commit (env GALLEY_NO_GROUP_COMMIT=1)."
+    )
+    var noGroupCommit = false
+
+    /// The flag or its environment variable: a benchmark starts one server each way.
+    var groupCommitDisabled: Bool { self.noGroupCommit || Environment.flag("GALLEY_NO_GROUP_COMMIT") }
+
     func validate() throws {
         guard TransportConfiguration.parseListenAddress(self.listen) != nil else {
             throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:7420, not \"\(self.listen)\"")
@@ -63,12 +72,23 @@ struct ServeCommand: AsyncParsableCommand {
         let address = TransportConfiguration.parseListenAddress(self.listen)!
         let store: SQLiteStore
         do {
-            store = try SQLiteStore(directory: self.storage.data, synchronous: try self.storage.synchronousMode, logger: logger)
+            store = try SQLiteStore(
+                directory: self.storage.data,
+                synchronous: try self.storage.synchronousMode,
+                maximumCommitBatch: self.groupCommitDisabled ? 1 : SQLiteStore.defaultMaximumCommitBatch,
+                logger: logger
+            )
         } catch let error as StoreError {
             logger.critical("cannot open the store", metadata: ["data": "\(self.storage.data)", "error": "\(error)"])
             throw ExitCode(1)
         }
-        logger.info("store opened", metadata: ["database": "\(store.databasePath)", "synchronous": "\(self.storage.synchronous)"])
+        logger.info(
+            "store opened",
+            metadata: [
+                "database": "\(store.databasePath)", "synchronous": "\(self.storage.synchronous)",
+                "groupCommit": "\(self.groupCommitDisabled ? "off" : "on")",
+            ]
+        )
         _ = try await AdminBootstrap.ensureAdminToken(store: store, dataDirectory: self.storage.data, logger: logger)
         let server = try GalleyServer(
             store: store,

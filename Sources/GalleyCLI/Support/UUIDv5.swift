@@ -6,7 +6,7 @@ import Foundation
 /// of the same bulk run or import sends the same ids, and the server replays or skips them.
 public enum UUIDv5 {
     /// The namespace of every id the CLI derives (itself a v5 id of "galley-cli" in the URL namespace).
-    public static let galleyNamespace = "4f0a8a7e-52c4-5b6d-9a3e-6c1d2b7f8e90"
+    public static let galleyNamespace = "35fd7c41-a47e-5363-8b90-0b18e7cbafd1"
 
     /// The lowercase v5 UUID of `name` in `namespace` (a UUID string).
     public static func make(namespace: String, name: String) -> String {

@@ -22,7 +22,9 @@ public struct Importer: Sendable {
         public var type: String
         public var id: String
         public var reason: String
-        public var description: String { "line \(self.line): \(self.type) \(self.id): \(self.reason)" }
+        public var description: String {
+            self.id == "?" ? "line \(self.line): \(self.reason)" : "line \(self.line): \(self.type) \(self.id): \(self.reason)"
+        }
     }
 
     /// What an import did (or, in a dry run, would do).

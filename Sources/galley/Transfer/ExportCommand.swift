@@ -43,7 +43,8 @@ struct ExportCommand: AsyncParsableCommand {
         }
         Terminal.write(buffer)
         if Terminal.stderrIsTerminal {
-            Terminal.writeError("exported \(Exporter.typeOrder.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))\n")
+            let names: [EntityType: String] = [.media: "media", .article: "articles", .link: "links"]
+            Terminal.writeError("exported \(Exporter.typeOrder.map { "\(counts[$0] ?? 0) \(names[$0] ?? $0.rawValue)" }.joined(separator: ", "))\n")
         }
     }
 }

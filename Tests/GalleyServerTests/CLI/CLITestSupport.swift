@@ -2,6 +2,10 @@ import Foundation
 import JSONRPC
 import Testing
 
+/// The tests of the `galley` CLI through real processes, one at a time: each starts galleyd and
+/// runs many short-lived `galley` processes, which is load enough on a 2-core machine.
+@Suite(.serialized) struct CLIProcessTests {}
+
 /// A galleyd process and the `galley` binary pointed at it, for CLI tests through real processes.
 struct CLIHarness {
     let server: ServerProcess

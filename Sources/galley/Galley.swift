@@ -8,12 +8,9 @@ struct Galley: AsyncParsableCommand {
         commandName: "galley",
         abstract: "The Galley command line: read and edit content, script bulk edits, import and export.",
         discussion: """
-            Commands work on galleyd at --server, GALLEY_SERVER or 127.0.0.1:7420, with the token
-            from --token-file, --token or GALLEY_TOKEN. Reading commands print a table on a
-            terminal; --json, --ndjson and --ids are for scripts. Every write takes -m "why".
+            Commands work on galleyd at --server, GALLEY_SERVER or 127.0.0.1:7420, with the token from --token-file, --token or GALLEY_TOKEN. Reading commands print a table on a terminal; --json, --ndjson and --ids are for scripts. Every write takes -m "why".
 
-            Exit codes: 0 success, 1 error from the server (printed with its data), 2 usage error,
-            3 cannot connect, 4 conflict (someone changed the same fields: re-read and redo).
+            Exit codes: 0 success, 1 error from the server (printed with its data), 2 usage error, 3 cannot connect, 4 conflict (someone changed the same fields: re-read and redo).
 
             Examples:
               galley article list --section world --status draft

@@ -10,12 +10,7 @@ struct ArticleEditCommand: AsyncParsableCommand {
         commandName: "edit",
         abstract: "Edit an article as Markdown in $EDITOR; saving commits one changeset with what changed.",
         discussion: """
-            The file has a front-matter block (headline, subheadline, slug, section, status, tags,
-            bylines, leadMediaId) and the body as Markdown: paragraphs, ## / ### / #### headings,
-            > quotes with a last line "> — Name", - or 1. lists, ![caption](media:ID) images, and
-            ```galley fences holding a block as JSON where Markdown cannot say it exactly.
-            Only changed fields are sent, based on the version you opened: if someone changed the
-            same fields meanwhile, nothing is committed, your text is kept, and the exit code is 4.
+            The file has a front-matter block (headline, subheadline, slug, section, status, tags, bylines, leadMediaId) and the body as Markdown: paragraphs, ## / ### / #### headings, > quotes with a last line "> — Name", - or 1. lists, ![caption](media:ID) images, and ```galley fences holding a block as JSON where Markdown cannot say it exactly. Only changed fields are sent, based on the version you opened: if someone changed the same fields meanwhile, nothing is committed, your text is kept, and the exit code is 4.
 
             Examples:
               galley article edit ferries-return-to-the-bosphorus -m "Tighter intro"

@@ -10,9 +10,7 @@ struct ArticleSetCommand: AsyncParsableCommand {
         commandName: "set",
         abstract: "Change fields of an article: field=value ... [--unset field] -m \"why\".",
         discussion: """
-            Values are text; tags, bylines and body take JSON (field:=JSON forces JSON for any
-            field). Only fields whose value changes are sent, based on the version read: a
-            concurrent change of the same fields is a conflict (exit 4).
+            Values are text; tags, bylines and body take JSON (field:=JSON forces JSON for any field). Only fields whose value changes are sent, based on the version read: a concurrent change of the same fields is a conflict (exit 4).
 
             Examples:
               galley article set ferries-return headline="Ferries are back" section=world -m "Sharper headline"

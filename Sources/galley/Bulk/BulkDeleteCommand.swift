@@ -10,8 +10,7 @@ struct BulkDeleteCommand: AsyncParsableCommand {
         commandName: "delete",
         abstract: "Delete every selected article or media item (a dry run unless --apply).",
         discussion: """
-            Deleting an article deletes its links too. Each changeset can be undone with
-            `galley changeset revert SEQ`.
+            Deleting an article deletes its links too. Each changeset can be undone with `galley changeset revert SEQ`.
 
             Examples:
               galley bulk delete --where section=test --where status=draft -m "Remove test drafts"

@@ -10,11 +10,7 @@ struct BulkUpdateCommand: AsyncParsableCommand {
         commandName: "update",
         abstract: "Set, unset or retag fields of every selected article or media item (a dry run unless --apply).",
         discussion: """
-            Prints how many entities would change and a sample diff; --apply commits, in changesets of
-            at most 10,000 ops that share the message. Each changeset's id is derived from the run's
-            parameters and its number, so re-running an interrupted run skips what it committed.
-            Each update is based on the version read: a concurrent edit of the same field is a
-            conflict (exit 4), any other concurrent edit is kept.
+            Prints how many entities would change and a sample diff; --apply commits, in changesets of at most 10,000 ops that share the message. Each changeset's id is derived from the run's parameters and its number, so re-running an interrupted run skips what it committed. Each update is based on the version read: a concurrent edit of the same field is a conflict (exit 4), any other concurrent edit is kept.
 
             Examples:
               galley bulk update --where section=world --where status=draft --set status=published -m "Publish world"

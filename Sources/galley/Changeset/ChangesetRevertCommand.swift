@@ -10,8 +10,7 @@ struct ChangesetRevertCommand: AsyncParsableCommand {
         commandName: "revert",
         abstract: "Undo changeset SEQ with a new changeset (created entities deleted, deleted ones restored).",
         discussion: """
-            When a later changeset changed the same fields, the revert is a conflict (exit 4)
-            unless --force.
+            When a later changeset changed the same fields, the revert is a conflict (exit 4) unless --force.
 
             Examples:
               galley changeset revert 42 -m "Published by mistake"

@@ -10,8 +10,7 @@ struct MediaSetCommand: AsyncParsableCommand {
         commandName: "set",
         abstract: "Change a media item: field=value ... [--creator --source --license ...] [--unset field] -m \"why\".",
         discussion: """
-            Credit members are paths: credit.source=Reuters is the same as --source Reuters.
-            width, height and credit take JSON.
+            Credit members are paths: credit.source=Reuters is the same as --source Reuters. width, height and credit take JSON.
 
             Examples:
               galley media set 0190a6e2-7c1f-7b3e-9a4d-2f5e8c1b0a93 --creator "J. Doe" --source Reuters -m "Fix credit"

@@ -10,8 +10,7 @@ struct ExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Write every live entity as NDJSON: a header line, then media, articles, links.",
         discussion: """
-            The header names the format version and the changeset the content is consistent at.
-            Each entity line is {"type","id","version","data"} with the entity's stored fields.
+            The header names the format version and the changeset the content is consistent at. Each entity line is {"type","id","version","data"} with the entity's stored fields.
 
             Examples:
               galley export > content.ndjson

@@ -91,6 +91,13 @@ public struct BulkPlan: Sendable {
     public var ops: [JSONValue]
     /// A readable diff of the first few entities that change.
     public var samples: [String]
+
+    public init(matched: Int, unchanged: Int, ops: [JSONValue], samples: [String]) {
+        self.matched = matched
+        self.unchanged = unchanged
+        self.ops = ops
+        self.samples = samples
+    }
 }
 
 /// One numbered changeset of a bulk run, and what became of it.

@@ -102,10 +102,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the `galley` commands do, over a `ContentBackend` (online now, a replica later):
+        // formatting, Markdown editing, bulk plans, import/export. Testable in process.
+        .target(
+            name: "GalleyCLI",
+            dependencies: [
+                "GalleyClient",
+                "GalleyModel",
+                "JSONRPC",
+                "JSONRPCTransport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "galley",
             dependencies: [
+                "GalleyCLI",
                 "GalleyClient",
+                "GalleyModel",
                 "JSONRPC",
                 "JSONRPCTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -127,6 +142,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"], swiftSettings: swiftSettings),
+        .testTarget(name: "GalleyCLITests", dependencies: ["GalleyCLI", "GalleyModel", "JSONRPC"], swiftSettings: swiftSettings),
         .testTarget(name: "GalleyModelTests", dependencies: ["GalleyModel", "JSONRPC"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GalleyFuzzTests",

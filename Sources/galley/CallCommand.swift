@@ -10,9 +10,7 @@ struct CallCommand: AsyncParsableCommand {
         commandName: "call",
         abstract: "Call any API method and print its result as JSON.",
         discussion: """
-            PARAMS is a JSON object of named params. With METHOD "-", a whole JSON-RPC message
-            (a request or a batch) is read from standard input and sent as is; the reply is
-            printed as it came.
+            PARAMS is a JSON object of named params. With METHOD "-", a whole JSON-RPC message (a request or a batch) is read from standard input and sent as is; the reply is printed as it came.
 
             Examples:
               galley call server.info

@@ -97,6 +97,15 @@ import Testing
 
         let unreachable = try await runCommand(galley, ["call", "server.info", "--server", "127.0.0.1:1"])
         #expect(unreachable.status == 3)
+
+        // Usage errors exit 2 (not ArgumentParser's 64), whether ArgumentParser or the command finds them.
+        let badParams = try await runCommand(galley, ["call", "server.info", "{not json"], environment: environment)
+        #expect(badParams.status == 2)
+        #expect(badParams.stderr.contains("PARAMS is not JSON"))
+        let missingMethod = try await runCommand(galley, ["call"], environment: environment)
+        #expect(missingMethod.status == 2)
+        let rawWithParams = try await runCommand(galley, ["call", "-", "{}"], environment: environment)
+        #expect(rawWithParams.status == 2)
         #expect(try await server.stop() == 0)
     }
 }

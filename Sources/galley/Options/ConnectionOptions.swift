@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import GalleyCLI
+import GalleyModel
+import JSONRPC
 
 /// Where the server is and how to authenticate; shared by every online command.
 struct ConnectionOptions: ParsableArguments {
@@ -28,5 +31,26 @@ struct ConnectionOptions: ParsableArguments {
         }
         if let token = ProcessInfo.processInfo.environment["GALLEY_TOKEN"], !token.isEmpty { return token }
         return nil
+    }
+}
+
+extension ConnectionOptions {
+    /// The backend this command works on: online now; a replica once sync is merged (see
+    /// `BackendResolver.open`: inside a replica only an explicit --server goes online).
+    func openBackend() async throws -> any ContentBackend {
+        try await BackendResolver.open(explicitServer: self.server, environment: ProcessInfo.processInfo.environment, token: try self.resolvedToken())
+    }
+
+    /// Opens the backend, runs `body` with it, and closes it whatever happens.
+    func withBackend<T>(_ body: (any ContentBackend) async throws -> T) async throws -> T {
+        let backend = try await self.openBackend()
+        do {
+            let result = try await body(backend)
+            await backend.close()
+            return result
+        } catch {
+            await backend.close()
+            throw error
+        }
     }
 }

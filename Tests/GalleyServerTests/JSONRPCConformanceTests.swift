@@ -120,7 +120,7 @@ import Testing
             #expect(reply["error"]?["data"]?["kind"] == "batch_too_large")
             #expect(reply["error"]?["data"]?["limit"] == 1000)
             try await raw.send("[" + Array(repeating: element, count: 1000).joined(separator: ",") + "]\n")
-            #expect(try self.parse(try await raw.readLine()).arrayValue?.count == 1000)
+            #expect(try self.parse(try await raw.readLine(timeout: .seconds(60))).arrayValue?.count == 1000)
             await raw.close()
         }
     }

@@ -80,21 +80,10 @@ enum EntityRows {
                     WHERE v.id = ? AND v.version = ?
                     """,
                 arguments: [id, version]
-            ),
-            let type = EntityType(rawValue: row["type"])
+            )
         else { return nil }
-        return EntityState(
-            type: type,
-            id: row["id"],
-            version: row["version"],
-            seq: row["seq"],
-            deleted: row["deleted"],
-            data: try Self.document(row["data"]),
-            createdAt: row["created_at"],
-            updatedAt: row["updated_at"],
-            createdBy: row["created_by"],
-            updatedBy: row["updated_by"]
-        )
+        // The query names its columns like the entity table's, so one mapping serves both.
+        return try Self.state(fromEntityRow: row)
     }
 
     static func document(_ text: String) throws -> JSONObject {

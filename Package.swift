@@ -101,7 +101,6 @@ let package = Package(
             name: "galley-bench",
             dependencies: [
                 "JSONRPC",
-                "JSONRPCTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -108,6 +108,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "GalleyBenchTests",
+            dependencies: ["galley-bench", "GalleyModel", "JSONRPC", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"], swiftSettings: swiftSettings),
         .testTarget(name: "GalleyModelTests", dependencies: ["GalleyModel", "JSONRPC"], swiftSettings: swiftSettings),
         .testTarget(

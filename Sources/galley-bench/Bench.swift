@@ -72,7 +72,9 @@ struct Bench: Sendable {
             "clientThreads": .number(JSONNumber(self.options.clientThreads)),
             "seed": .number(JSONNumber(uncheckedText: String(self.options.seed))),
             "quick": .bool(self.options.quick),
+            "plainArticles": .bool(self.options.plainArticles),
         ]
+        if let load = Self.loadAverage { parameters["loadAverageAtStart"] = Report.number(load, decimals: 2) }
         for (key, value) in extra { parameters[key] = value }
         return parameters
     }
@@ -159,6 +161,7 @@ struct Bench: Sendable {
 
     private func seedArticles(_ count: Int, over connections: [LoadConnection], firstIndex: Int) async throws -> Double {
         let content = self.content
+        let plain = self.options.plainArticles
         let wave = 1_000
         var seconds = 0.0
         var done = 0
@@ -167,7 +170,7 @@ struct Bench: Sendable {
             let size = min(wave, count - done)
             seconds += try await self.seed(connections, count: size) { item in
                 let index = waveStart + item
-                let ops = content.articleOps(index, linkTargets: firstIndex..<waveStart)
+                let ops = content.articleOps(index, linkTargets: firstIndex..<waveStart, plain: plain)
                 let params: JSONValue = [
                     "id": .string(content.changesetID(stream: 1, index: index)),
                     "message": .string("bench: publish story \(index)"),
@@ -178,6 +181,12 @@ struct Bench: Sendable {
             done += size
         }
         return seconds
+    }
+
+    /// The machine's 1-minute load average: on a shared machine it says how much else was running.
+    static var loadAverage: Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Double($0) }
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

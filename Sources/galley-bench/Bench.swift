@@ -106,7 +106,7 @@ struct Bench: Sendable {
             let cpuAfter = server.cpuSeconds
             window.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if let cpuBefore, let cpuAfter { window.cpu = cpuAfter - cpuBefore }
-            try await tasks.waitForAll()
+            try await Self.waitForAll(&tasks, closing: connections, within: Self.drainDeadline, doing: "draining the requests in flight")
         }
         var total = ConnectionTally.empty()
         for connection in connections {
@@ -135,7 +135,7 @@ struct Bench: Sendable {
                     try await connection.run(source: { QueueSource(queue: queue, tailForItem: tail) }, control: control)
                 }
             }
-            try await tasks.waitForAll()
+            try await Self.waitForAll(&tasks, closing: connections, within: Self.seedDeadline, doing: "seeding \(count) requests")
         }
         var errors = 0
         var first: String?
@@ -181,6 +181,35 @@ struct Bench: Sendable {
             done += size
         }
         return seconds
+    }
+
+    /// How long the replies still in flight after a measured window may take.
+    static let drainDeadline: Duration = .seconds(60)
+    /// How long one seeding pass may take before the run gives up (a hung server must not hang
+    /// the benchmark: every run stops by itself).
+    static let seedDeadline: Duration = .seconds(3600)
+
+    /// Waits for `tasks`; past `deadline` closes `connections`, which fails what they still wait
+    /// for, and throws.
+    static func waitForAll(
+        _ tasks: inout ThrowingTaskGroup<Void, any Error>,
+        closing connections: [LoadConnection],
+        within deadline: Duration,
+        doing what: String
+    ) async throws {
+        let watchdog = Task { () -> Bool in
+            do { try await Task.sleep(for: deadline) } catch { return false }
+            for connection in connections { await connection.close() }
+            return true
+        }
+        do {
+            try await tasks.waitForAll()
+            watchdog.cancel()
+        } catch {
+            watchdog.cancel()
+            if await watchdog.value { throw LoadError.timedOut("\(what) took longer than \(deadline)") }
+            throw error
+        }
     }
 
     /// The machine's 1-minute load average: on a shared machine it says how much else was running.

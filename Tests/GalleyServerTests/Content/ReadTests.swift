@@ -116,6 +116,30 @@ import Testing
         }
     }
 
+    /// Concurrent changesets (group-committed together) are all searchable at their last state,
+    /// and a dry run adds nothing to the full-text index.
+    @Test func searchSeesEveryChangesetOfAGroupCommitAndNoDryRun() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let ids = (0..<12).map { _ in UUID().uuidString.lowercased() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, id) in ids.enumerated() {
+                    group.addTask {
+                        try await client.commit([Ops.createArticle(id, headline: "Zebra crossing \(index)")])
+                        try await client.commit([Ops.update("article", id, set: ["headline": .string("Zebra crossing \(index) repainted")])])
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let zebras = try await client.call("article.list", ["q": "zebra", "limit": 50])["items"]?.arrayValue ?? []
+            #expect(Set(zebras.compactMap { $0["id"]?.stringValue }) == Set(ids))
+            #expect(try await client.call("article.list", ["q": "repainted"])["items"]?.arrayValue?.count == 12)
+            try await client.commit([Ops.createArticle(headline: "Okapi sighted")], dryRun: true)
+            #expect(try await client.call("article.list", ["q": "okapi"])["items"] == .array([]))
+            await client.close()
+        }
+    }
+
     @Test func changesetsAreListedAndShownWithTheirOps() async throws {
         try await TestServer.with { server in
             let client = try await server.client()

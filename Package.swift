@@ -133,12 +133,16 @@ let package = Package(
             name: "galley-bench",
             dependencies: [
                 "JSONRPC",
-                "JSONRPCTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GalleyBenchTests",
+            dependencies: ["galley-bench", "GalleyModel", "JSONRPC", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"], swiftSettings: swiftSettings),

@@ -112,8 +112,7 @@ final class ChangesetCommitter: Sendable {
     /// rolls back. A replay returns the original record without writing.
     private static func applyInSavepoint(_ submission: ChangesetSubmission, db: Database) throws -> CommitRecord {
         if let existing = try Row.fetchOne(
-            db,
-            sql: "SELECT seq, submitted, committed_at, author, message, results FROM changeset WHERE id = ?",
+            db.cachedStatement(sql: "SELECT seq, submitted, committed_at, author, message, results FROM changeset WHERE id = ?"),
             arguments: [submission.id]
         ) {
             let submitted = try JSONParser.parse(existing["submitted"] as String)
@@ -137,7 +136,7 @@ final class ChangesetCommitter: Sendable {
         }
         var record: CommitRecord?
         try db.inSavepoint {
-            let seq = try Int64.fetchOne(db, sql: "UPDATE seq_counter SET v = v + 1 WHERE id = 1 RETURNING v")!
+            let seq = try Int64.fetchOne(db.cachedStatement(sql: "UPDATE seq_counter SET v = v + 1 WHERE id = 1 RETURNING v"))!
             let committedAt = Timestamp.now()
             let outcome = try ChangesetApplier.apply(
                 submission.ops,

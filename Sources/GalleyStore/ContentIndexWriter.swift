@@ -6,11 +6,12 @@ import JSONRPC
 /// and the query tables (article list, tags, media use, links, full-text search).
 enum ContentIndexWriter {
     static func write(_ outcome: ChangesetOutcome, submission: ChangesetSubmission, seq: Int64, committedAt: String, db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO changeset (seq, id, message, author, committed_at, submitted, ops, results)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 seq, submission.id, submission.message, submission.author, committedAt,
                 JSONWriter.string(submission.submitted),
@@ -20,11 +21,12 @@ enum ContentIndexWriter {
         )
         for write in outcome.writes {
             let state = write.state
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO entity_version (id, version, type, seq, op, deleted, data, fields, updated_at, updated_by)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     state.id, state.version, state.type.rawValue, seq, write.op, state.deleted,
                     JSONWriter.string(.object(state.data)), JSONWriter.string(.array(write.fields.map { .string($0) })),
@@ -39,13 +41,14 @@ enum ContentIndexWriter {
             try Self.removeFromIndexes(state, db: db)
         }
         for state in finals {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO entity (id, type, version, seq, deleted, data, created_at, updated_at, created_by, updated_by)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET version = excluded.version, seq = excluded.seq, deleted = excluded.deleted,
                         data = excluded.data, updated_at = excluded.updated_at, updated_by = excluded.updated_by
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     state.id, state.type.rawValue, state.version, state.seq, state.deleted,
                     JSONWriter.string(.object(state.data)), state.createdAt, state.updatedAt, state.createdBy, state.updatedBy,
@@ -58,28 +61,43 @@ enum ContentIndexWriter {
     private static func removeFromIndexes(_ state: EntityState, db: Database) throws {
         switch state.type {
         case .article:
-            try db.execute(sql: "DELETE FROM article_index WHERE id = ?", arguments: [state.id])
-            try db.execute(sql: "DELETE FROM article_tag WHERE article_id = ?", arguments: [state.id])
-            try db.execute(sql: "DELETE FROM media_use WHERE article_id = ?", arguments: [state.id])
-            try db.execute(sql: "DELETE FROM article_fts WHERE id = ?", arguments: [state.id])
+            try db.cachedStatement(sql: "DELETE FROM article_index WHERE id = ?").execute(arguments: [state.id])
+            try db.cachedStatement(sql: "DELETE FROM article_tag WHERE article_id = ?").execute(arguments: [state.id])
+            try db.cachedStatement(sql: "DELETE FROM media_use WHERE article_id = ?").execute(arguments: [state.id])
+            try Self.removeFullText(state.id, table: "article_fts", db: db)
         case .media:
-            try db.execute(sql: "DELETE FROM media_index WHERE id = ?", arguments: [state.id])
-            try db.execute(sql: "DELETE FROM media_fts WHERE id = ?", arguments: [state.id])
+            try db.cachedStatement(sql: "DELETE FROM media_index WHERE id = ?").execute(arguments: [state.id])
+            try Self.removeFullText(state.id, table: "media_fts", db: db)
         case .link:
-            try db.execute(sql: "DELETE FROM link_index WHERE id = ?", arguments: [state.id])
+            try db.cachedStatement(sql: "DELETE FROM link_index WHERE id = ?").execute(arguments: [state.id])
         }
+    }
+
+    /// Deletes an entity's full-text row by its rowid (from `<table>_row`): FTS5 could find it by
+    /// the UNINDEXED `id` column only by scanning the whole table.
+    private static func removeFullText(_ id: String, table: String, db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM \(table) WHERE rowid = (SELECT fts_rowid FROM \(table)_row WHERE id = ?)")
+            .execute(arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM \(table)_row WHERE id = ?").execute(arguments: [id])
+    }
+
+    /// Records the rowid of the full-text row just inserted for `id`.
+    private static func noteFullTextRow(_ id: String, table: String, db: Database) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO \(table)_row (id, fts_rowid) VALUES (?, ?)")
+            .execute(arguments: [id, db.lastInsertedRowID])
     }
 
     private static func addToIndexes(_ state: EntityState, db: Database) throws {
         let data = state.data
         switch state.type {
         case .article:
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO article_index (id, slug, headline, subheadline, section, status, tags, published_at,
                         lead_media_id, reading_minutes, version, seq, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     state.id, data["slug"]?.stringValue, data["headline"]?.stringValue ?? "", data["subheadline"]?.stringValue,
                     data["section"]?.stringValue, data["status"]?.stringValue ?? "draft",
@@ -91,31 +109,30 @@ enum ContentIndexWriter {
             var tags = Set<String>()
             for tag in data["tags"]?.arrayValue ?? [] {
                 if let tag = tag.stringValue, tags.insert(tag).inserted {
-                    try db.execute(sql: "INSERT INTO article_tag (article_id, tag) VALUES (?, ?)", arguments: [state.id, tag])
+                    try db.cachedStatement(sql: "INSERT INTO article_tag (article_id, tag) VALUES (?, ?)").execute(arguments: [state.id, tag])
                 }
             }
             if let lead = data["leadMediaId"]?.stringValue {
-                try db.execute(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id, role) VALUES (?, ?, 'lead')", arguments: [lead.lowercased(), state.id])
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id, role) VALUES (?, ?, 'lead')").execute(arguments: [lead.lowercased(), state.id])
             }
             for block in data["body"]?.arrayValue ?? [] where block["type"] == "media" {
                 if let mediaID = block["mediaId"]?.stringValue {
-                    try db.execute(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id, role) VALUES (?, ?, 'body')", arguments: [mediaID.lowercased(), state.id])
+                    try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id, role) VALUES (?, ?, 'body')").execute(arguments: [mediaID.lowercased(), state.id])
                 }
             }
-            try db.execute(
-                sql: "INSERT INTO article_fts (id, headline, subheadline, body) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO article_fts (id, headline, subheadline, body) VALUES (?, ?, ?, ?)").execute(
                 arguments: [state.id, data["headline"]?.stringValue ?? "", data["subheadline"]?.stringValue ?? "", Self.bodyText(data["body"])]
             )
+            try Self.noteFullTextRow(state.id, table: "article_fts", db: db)
         case .media:
-            try db.execute(sql: "INSERT INTO media_index (id, kind, seq) VALUES (?, ?, ?)", arguments: [state.id, data["kind"]?.stringValue ?? "image", state.seq])
+            try db.cachedStatement(sql: "INSERT INTO media_index (id, kind, seq) VALUES (?, ?, ?)").execute(arguments: [state.id, data["kind"]?.stringValue ?? "image", state.seq])
             let credit = data["credit"]?.objectValue ?? [:]
-            try db.execute(
-                sql: "INSERT INTO media_fts (id, caption, creator, source) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO media_fts (id, caption, creator, source) VALUES (?, ?, ?, ?)").execute(
                 arguments: [state.id, data["caption"]?.stringValue ?? "", credit["creator"]?.stringValue ?? "", credit["source"]?.stringValue ?? ""]
             )
+            try Self.noteFullTextRow(state.id, table: "media_fts", db: db)
         case .link:
-            try db.execute(
-                sql: "INSERT INTO link_index (id, from_id, to_id, position) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO link_index (id, from_id, to_id, position) VALUES (?, ?, ?, ?)").execute(
                 arguments: [
                     state.id, data["fromId"]?.stringValue?.lowercased() ?? "", data["toId"]?.stringValue?.lowercased() ?? "",
                     data["position"]?.intValue ?? 0,

@@ -8,7 +8,7 @@ struct SQLiteContentReader: ContentReader {
     let db: Database
 
     func entity(_ id: String) throws -> EntityState? {
-        guard let row = try Row.fetchOne(self.db, sql: "SELECT * FROM entity WHERE id = ?", arguments: [id]) else { return nil }
+        guard let row = try Row.fetchOne(self.db.cachedStatement(sql: "SELECT * FROM entity WHERE id = ?"), arguments: [id]) else { return nil }
         return try EntityRows.state(fromEntityRow: row)
     }
 
@@ -17,7 +17,7 @@ struct SQLiteContentReader: ContentReader {
     }
 
     func fieldsChanged(_ id: String, after version: Int) throws -> Set<String> {
-        let lists = try String.fetchAll(self.db, sql: "SELECT fields FROM entity_version WHERE id = ? AND version > ?", arguments: [id, version])
+        let lists = try String.fetchAll(self.db.cachedStatement(sql: "SELECT fields FROM entity_version WHERE id = ? AND version > ?"), arguments: [id, version])
         var fields = Set<String>()
         for list in lists {
             for field in (try JSONParser.parse(list)).arrayValue ?? [] {
@@ -28,24 +28,23 @@ struct SQLiteContentReader: ContentReader {
     }
 
     func liveArticleID(slug: String) throws -> String? {
-        try String.fetchOne(self.db, sql: "SELECT id FROM article_index WHERE slug = ?", arguments: [slug])
+        try String.fetchOne(self.db.cachedStatement(sql: "SELECT id FROM article_index WHERE slug = ?"), arguments: [slug])
     }
 
     func liveLinkIDs(touching articleID: String) throws -> [String] {
         try String.fetchAll(
-            self.db,
-            sql: "SELECT id FROM link_index WHERE from_id = ? UNION SELECT id FROM link_index WHERE to_id = ?",
+            self.db.cachedStatement(sql: "SELECT id FROM link_index WHERE from_id = ? UNION SELECT id FROM link_index WHERE to_id = ?"),
             arguments: [articleID, articleID]
         )
     }
 
     func liveOutboundLinks(from articleID: String) throws -> [(id: String, toID: String, position: Int)] {
-        try Row.fetchAll(self.db, sql: "SELECT id, to_id, position FROM link_index WHERE from_id = ?", arguments: [articleID])
+        try Row.fetchAll(self.db.cachedStatement(sql: "SELECT id, to_id, position FROM link_index WHERE from_id = ?"), arguments: [articleID])
             .map { (id: $0["id"], toID: $0["to_id"], position: $0["position"]) }
     }
 
     func liveArticlesUsingMedia(_ mediaID: String) throws -> [String] {
-        try String.fetchAll(self.db, sql: "SELECT DISTINCT article_id FROM media_use WHERE media_id = ?", arguments: [mediaID])
+        try String.fetchAll(self.db.cachedStatement(sql: "SELECT DISTINCT article_id FROM media_use WHERE media_id = ?"), arguments: [mediaID])
     }
 }
 
@@ -73,12 +72,11 @@ enum EntityRows {
     static func version(_ id: String, version: Int, db: Database) throws -> EntityState? {
         guard
             let row = try Row.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT v.*, first.updated_at AS created_at, first.updated_by AS created_by
                     FROM entity_version v JOIN entity_version first ON first.id = v.id AND first.version = 1
                     WHERE v.id = ? AND v.version = ?
-                    """,
+                    """),
                 arguments: [id, version]
             )
         else { return nil }

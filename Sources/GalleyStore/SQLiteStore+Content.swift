@@ -23,8 +23,7 @@ extension SQLiteStore {
         try await self.pool.read { db in
             if let live = try SQLiteContentReader(db: db).liveArticleID(slug: slug) { return live }
             return try String.fetchOne(
-                db,
-                sql: "SELECT id FROM entity WHERE type = 'article' AND json_extract(data, '$.slug') = ? ORDER BY seq DESC LIMIT 1",
+                db.cachedStatement(sql: "SELECT id FROM entity WHERE type = 'article' AND json_extract(data, '$.slug') = ? ORDER BY seq DESC LIMIT 1"),
                 arguments: [slug]
             )
         }
@@ -87,13 +86,12 @@ extension SQLiteStore {
     public func history(_ id: String, limit: Int, beforeVersion: Int?) async throws -> [HistoryEntry] {
         try await self.pool.read { db in
             let rows = try Row.fetchAll(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT v.version, v.seq, v.op, v.fields, c.id AS changeset_id, c.author, c.message, c.committed_at
                     FROM entity_version v JOIN changeset c ON c.seq = v.seq
                     WHERE v.id = ? AND v.version < ?
                     ORDER BY v.version DESC LIMIT ?
-                    """,
+                    """),
                 arguments: [id, beforeVersion ?? Int.max, limit]
             )
             return try rows.map { row in
@@ -140,12 +138,11 @@ extension SQLiteStore {
     public func mediaUsage(_ mediaID: String) async throws -> [MediaUse] {
         try await self.pool.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT u.article_id, u.role, a.slug, a.headline, a.status
                     FROM media_use u JOIN article_index a ON a.id = u.article_id
                     WHERE u.media_id = ? ORDER BY a.seq DESC, u.role
-                    """,
+                    """),
                 arguments: [mediaID]
             ).map {
                 MediaUse(articleID: $0["article_id"], slug: $0["slug"], headline: $0["headline"], status: $0["status"], role: $0["role"])
@@ -170,7 +167,7 @@ extension SQLiteStore {
         return try await self.pool.read { db in
             var summaries: [String: JSONObject] = [:]
             for id in Set(ids) {
-                guard let row = try Row.fetchOne(db, sql: "SELECT data, deleted FROM entity WHERE id = ? AND type = 'article'", arguments: [id]) else { continue }
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT data, deleted FROM entity WHERE id = ? AND type = 'article'"), arguments: [id]) else { continue }
                 let data = try EntityRows.document(row["data"])
                 var summary: JSONObject = [
                     "id": .string(id),
@@ -189,9 +186,9 @@ extension SQLiteStore {
         try await self.pool.read { db in
             let row: Row?
             if let seq {
-                row = try Row.fetchOne(db, sql: "SELECT * FROM changeset WHERE seq = ?", arguments: [seq])
+                row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM changeset WHERE seq = ?"), arguments: [seq])
             } else {
-                row = try Row.fetchOne(db, sql: "SELECT * FROM changeset WHERE id = ?", arguments: [id?.lowercased()])
+                row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM changeset WHERE id = ?"), arguments: [id?.lowercased()])
             }
             return try row.map(Self.changesetRecord)
         }
@@ -243,7 +240,7 @@ extension SQLiteStore {
     }
 
     static func producedVersions(seq: Int64, db: Database) throws -> [ProducedVersions] {
-        let rows = try Row.fetchAll(db, sql: "SELECT id, type, version, fields FROM entity_version WHERE seq = ? ORDER BY id, version", arguments: [seq])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, type, version, fields FROM entity_version WHERE seq = ? ORDER BY id, version"), arguments: [seq])
         var order: [String] = []
         var produced: [String: ProducedVersions] = [:]
         for row in rows {

@@ -30,14 +30,13 @@ extension SQLiteStore {
     /// One page of the snapshot of every entity live at `head`, in (type, id) order after `after`.
     public func snapshotPage(at head: Int64, after: (type: EntityType, id: String)?, limit: Int) async throws -> SyncPage {
         try await self.pool.read { db in
-            let currentHead = try Int64.fetchOne(db, sql: "SELECT v FROM seq_counter WHERE id = 1") ?? 0
+            let currentHead = try Int64.fetchOne(db.cachedStatement(sql: "SELECT v FROM seq_counter WHERE id = 1")) ?? 0
             var items: [SyncItem] = []
             var position = after.map { ($0.type.rawValue, $0.id) } ?? ("", "")
             var exhausted = false
             while items.count < limit && !exhausted {
                 let rows = try Row.fetchAll(
-                    db,
-                    sql: "SELECT * FROM entity WHERE (type, id) > (?, ?) ORDER BY type, id LIMIT ?",
+                    db.cachedStatement(sql: "SELECT * FROM entity WHERE (type, id) > (?, ?) ORDER BY type, id LIMIT ?"),
                     arguments: [position.0, position.1, limit - items.count]
                 )
                 exhausted = rows.count < limit - items.count
@@ -64,10 +63,9 @@ extension SQLiteStore {
     /// page's end. About `limit` entities, never splitting a changeset.
     public func logPage(after: Int64, limit: Int) async throws -> SyncPage {
         try await self.pool.read { db in
-            let head = try Int64.fetchOne(db, sql: "SELECT v FROM seq_counter WHERE id = 1") ?? 0
+            let head = try Int64.fetchOne(db.cachedStatement(sql: "SELECT v FROM seq_counter WHERE id = 1")) ?? 0
             let counts = try Row.fetchAll(
-                db,
-                sql: "SELECT seq, count(*) AS n FROM entity_version WHERE seq > ? GROUP BY seq ORDER BY seq LIMIT ?",
+                db.cachedStatement(sql: "SELECT seq, count(*) AS n FROM entity_version WHERE seq > ? GROUP BY seq ORDER BY seq LIMIT ?"),
                 arguments: [after, limit + 1]
             )
             var through = after
@@ -87,8 +85,7 @@ extension SQLiteStore {
             // nothing have no versions but still count).
             if tookAll { through = head }
             let ids = try String.fetchAll(
-                db,
-                sql: "SELECT DISTINCT id FROM entity_version WHERE seq > ? AND seq <= ? ORDER BY id",
+                db.cachedStatement(sql: "SELECT DISTINCT id FROM entity_version WHERE seq > ? AND seq <= ? ORDER BY id"),
                 arguments: [after, through]
             )
             var items: [SyncItem] = []
@@ -103,8 +100,7 @@ extension SQLiteStore {
     /// The entity's latest version committed at or before `seq`.
     static func latestVersion(_ id: String, atOrBefore seq: Int64, db: Database) throws -> EntityState? {
         guard let version = try Int.fetchOne(
-            db,
-            sql: "SELECT version FROM entity_version WHERE id = ? AND seq <= ? ORDER BY seq DESC, version DESC LIMIT 1",
+            db.cachedStatement(sql: "SELECT version FROM entity_version WHERE id = ? AND seq <= ? ORDER BY seq DESC, version DESC LIMIT 1"),
             arguments: [id, seq]
         ) else { return nil }
         return try EntityRows.version(id, version: version, db: db)

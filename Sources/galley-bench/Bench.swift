@@ -72,7 +72,9 @@ struct Bench: Sendable {
             "clientThreads": .number(JSONNumber(self.options.clientThreads)),
             "seed": .number(JSONNumber(uncheckedText: String(self.options.seed))),
             "quick": .bool(self.options.quick),
+            "plainArticles": .bool(self.options.plainArticles),
         ]
+        if let load = Self.loadAverage { parameters["loadAverageAtStart"] = Report.number(load, decimals: 2) }
         for (key, value) in extra { parameters[key] = value }
         return parameters
     }
@@ -104,7 +106,7 @@ struct Bench: Sendable {
             let cpuAfter = server.cpuSeconds
             window.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if let cpuBefore, let cpuAfter { window.cpu = cpuAfter - cpuBefore }
-            try await tasks.waitForAll()
+            try await Self.waitForAll(&tasks, closing: connections, within: Self.drainDeadline, doing: "draining the requests in flight")
         }
         var total = ConnectionTally.empty()
         for connection in connections {
@@ -133,7 +135,7 @@ struct Bench: Sendable {
                     try await connection.run(source: { QueueSource(queue: queue, tailForItem: tail) }, control: control)
                 }
             }
-            try await tasks.waitForAll()
+            try await Self.waitForAll(&tasks, closing: connections, within: Self.seedDeadline, doing: "seeding \(count) requests")
         }
         var errors = 0
         var first: String?
@@ -159,6 +161,7 @@ struct Bench: Sendable {
 
     private func seedArticles(_ count: Int, over connections: [LoadConnection], firstIndex: Int) async throws -> Double {
         let content = self.content
+        let plain = self.options.plainArticles
         let wave = 1_000
         var seconds = 0.0
         var done = 0
@@ -167,7 +170,7 @@ struct Bench: Sendable {
             let size = min(wave, count - done)
             seconds += try await self.seed(connections, count: size) { item in
                 let index = waveStart + item
-                let ops = content.articleOps(index, linkTargets: firstIndex..<waveStart)
+                let ops = content.articleOps(index, linkTargets: firstIndex..<waveStart, plain: plain)
                 let params: JSONValue = [
                     "id": .string(content.changesetID(stream: 1, index: index)),
                     "message": .string("bench: publish story \(index)"),
@@ -178,6 +181,41 @@ struct Bench: Sendable {
             done += size
         }
         return seconds
+    }
+
+    /// How long the replies still in flight after a measured window may take.
+    static let drainDeadline: Duration = .seconds(60)
+    /// How long one seeding pass may take before the run gives up (a hung server must not hang
+    /// the benchmark: every run stops by itself).
+    static let seedDeadline: Duration = .seconds(3600)
+
+    /// Waits for `tasks`; past `deadline` closes `connections`, which fails what they still wait
+    /// for, and throws.
+    static func waitForAll(
+        _ tasks: inout ThrowingTaskGroup<Void, any Error>,
+        closing connections: [LoadConnection],
+        within deadline: Duration,
+        doing what: String
+    ) async throws {
+        let watchdog = Task { () -> Bool in
+            do { try await Task.sleep(for: deadline) } catch { return false }
+            for connection in connections { await connection.close() }
+            return true
+        }
+        do {
+            try await tasks.waitForAll()
+            watchdog.cancel()
+        } catch {
+            watchdog.cancel()
+            if await watchdog.value { throw LoadError.timedOut("\(what) took longer than \(deadline)") }
+            throw error
+        }
+    }
+
+    /// The machine's 1-minute load average: on a shared machine it says how much else was running.
+    static var loadAverage: Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Double($0) }
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -25,6 +25,9 @@ struct BenchOptions: ParsableArguments {
     @Option(name: .long, help: "Seed of the generated content (same seed, same content).")
     var seed: UInt64 = 42
 
+    @Flag(name: .long, help: "Seed articles only (one article create per changeset.commit, no photos or links), for servers that implement articles only.")
+    var plainArticles = false
+
     @Option(name: .long, help: "Articles seeded for read (default 10,000, 1,000 with --quick).")
     var articles: Int?
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSONRPC
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -45,7 +46,9 @@ func runScenarios(_ scenarios: [any Scenario.Type], options: BenchOptions) async
     var failed: [String] = []
     for scenario in scenarios {
         do {
-            try await scenario.run(bench).print()
+            var report = try await scenario.run(bench)
+            if let load = Bench.loadAverage { report.figures["loadAverageAtEnd"] = Report.number(load, decimals: 2) }
+            report.print()
         } catch {
             Report.failure(scenario.name, error)
             failed.append(scenario.name)

@@ -137,6 +137,18 @@ import Testing
         #expect(Derivations.wordCount(5) == 0)
     }
 
+    /// The ASCII fast path and the Unicode path agree with the White_Space property everywhere:
+    /// every scalar up to U+3000 used as a separator (or as part of a word) counts as Unicode says.
+    @Test func wordCountFollowsTheWhiteSpacePropertyForEveryScalar() {
+        for value in UInt32(1)...0x3000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = "Dolmabahçe\(Character(scalar))Palace"
+            let expected = scalar.properties.isWhitespace ? 2 : 1
+            #expect(Derivations.wordCount(.string(text)) == expected, "U+\(String(value, radix: 16))")
+        }
+        #expect(Derivations.wordCount("\u{85}x\u{3000}y\u{1680}z\u{0C}w\u{0B}v") == 5)
+    }
+
     @Test func idsAndUnknownBlocksDoNotCount() {
         let block: JSONValue = ["type": "media", "mediaId": .string(mediaID)]
         #expect(Derivations.readingMinutes(body: .array(Array(repeating: block, count: 500))) == 1)

@@ -366,13 +366,20 @@ final class LoadConnection: Sendable {
         }.get()
     }
 
+    /// How long a setup call (authentication, a sync snapshot page) may take.
+    static let callDeadline: TimeAmount = .seconds(300)
+
     /// Sends `method` with `params` (JSON text) as id 0 and returns the parsed reply's `result`;
     /// an error reply throws.
     func call(_ method: String, params: String? = nil) async throws -> JSONValue {
         let request = Array((RequestBytes.head + Array("0".utf8) + RequestBytes.tail(method: method, params: params)).dropLast())
+        let channel = self.channel
         let line = try await self.onHandler { handler, loop in
             let promise = loop.makePromise(of: [UInt8].self)
             handler.call(request, promise: promise)
+            // A setup call that gets no answer must not hang the run: closing fails the promise.
+            let deadline = loop.scheduleTask(in: Self.callDeadline) { channel.close(promise: nil) }
+            promise.futureResult.whenComplete { _ in deadline.cancel() }
             return promise.futureResult
         }
         let reply = try JSONParser.parse(line)

@@ -32,8 +32,9 @@ struct ContentGenerator: Sendable {
     }
 
     /// The ops that publish article `index`: its photo, the article leading with it, and links
-    /// to `0...5` articles chosen among `linkTargets` (indices already committed).
-    func articleOps(_ index: Int, linkTargets: Range<Int>) -> [JSONValue] {
+    /// to `0...5` articles chosen among `linkTargets` (indices already committed). `plain` keeps
+    /// only the article create (same text, no photo, no links), for servers that have articles only.
+    func articleOps(_ index: Int, linkTargets: Range<Int>, plain: Bool = false) -> [JSONValue] {
         var random = SeededGenerator(seed: self.seed, stream: 3, index: index)
         let words = Int.random(in: 300...1500, using: &random)
         let articleID = self.articleID(index)
@@ -75,6 +76,10 @@ struct ContentGenerator: Sendable {
             article["bylines"] = .array(
                 (article["bylines"]?.arrayValue ?? []) + [["name": .string(Self.person(using: &random)), "role": "Contributor"]]
             )
+        }
+        if plain {
+            article["leadMediaId"] = nil
+            return [["op": "create", "type": "article", "id": .string(articleID), "data": .object(article)]]
         }
         var ops: [JSONValue] = [
             ["op": "create", "type": "media", "id": .string(mediaID), "data": .object(media)],

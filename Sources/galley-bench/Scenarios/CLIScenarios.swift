@@ -49,7 +49,10 @@ enum CloneScenario: Scenario {
             Report.progress("seeding \(count) articles")
             let seeding = try await bench.seedArticles(count, on: server)
             let replica = NSTemporaryDirectory() + "galley-bench-replica-\(UUID().uuidString)"
-            defer { try? FileManager.default.removeItem(atPath: replica) }
+            defer {
+                try? FileManager.default.removeItem(atPath: replica)
+                try? FileManager.default.removeItem(atPath: replica + ".log")
+            }
             Report.progress("galley clone")
             let start = ContinuousClock.now
             let exit = try await ChildProcess.run(

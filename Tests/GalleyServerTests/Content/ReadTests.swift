@@ -87,6 +87,59 @@ import Testing
         }
     }
 
+    /// Each entity's full-text row is replaced on every write and removed on delete (found by its
+    /// rowid since the FTS row map): search sees the current text only, never an old version's.
+    @Test func searchFollowsEditsAndDeletesOfArticlesAndMedia() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let kept = UUID().uuidString.lowercased()
+            let dropped = UUID().uuidString.lowercased()
+            let photo = UUID().uuidString.lowercased()
+            try await client.commit([
+                Ops.createArticle(kept, headline: "Lighthouse keeper retires"),
+                Ops.createArticle(dropped, headline: "Lighthouse repainted"),
+                Ops.createMedia(photo, ["caption": "Lighthouse at dusk", "credit": ["creator": "A. Berg", "source": "Reuters"]]),
+            ])
+            for round in 1...3 {
+                try await client.commit([Ops.update("article", kept, set: ["headline": .string("Harbour master retires, round \(round)")])])
+            }
+            try await client.commit([Ops.delete("article", dropped)])
+            try await client.commit([Ops.update("media", photo, set: ["credit.source": "Associated Press"])])
+
+            let lighthouse = try await client.call("article.list", ["q": "lighthouse"])["items"]?.arrayValue ?? []
+            #expect(lighthouse.isEmpty, "neither the old headline nor the deleted article is found")
+            let harbour = try await client.call("article.list", ["q": "harbour"])["items"]?.arrayValue ?? []
+            #expect(harbour.map { $0["id"] } == [.string(kept)])
+            #expect(try await client.call("media.list", ["q": "reuters"])["items"] == .array([]))
+            #expect(try await client.call("media.list", ["q": "associated"])["items"]?[0]?["id"] == .string(photo))
+            await client.close()
+        }
+    }
+
+    /// Concurrent changesets (group-committed together) are all searchable at their last state,
+    /// and a dry run adds nothing to the full-text index.
+    @Test func searchSeesEveryChangesetOfAGroupCommitAndNoDryRun() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let ids = (0..<12).map { _ in UUID().uuidString.lowercased() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, id) in ids.enumerated() {
+                    group.addTask {
+                        try await client.commit([Ops.createArticle(id, headline: "Zebra crossing \(index)")])
+                        try await client.commit([Ops.update("article", id, set: ["headline": .string("Zebra crossing \(index) repainted")])])
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let zebras = try await client.call("article.list", ["q": "zebra", "limit": 50])["items"]?.arrayValue ?? []
+            #expect(Set(zebras.compactMap { $0["id"]?.stringValue }) == Set(ids))
+            #expect(try await client.call("article.list", ["q": "repainted"])["items"]?.arrayValue?.count == 12)
+            try await client.commit([Ops.createArticle(headline: "Okapi sighted")], dryRun: true)
+            #expect(try await client.call("article.list", ["q": "okapi"])["items"] == .array([]))
+            await client.close()
+        }
+    }
+
     @Test func changesetsAreListedAndShownWithTheirOps() async throws {
         try await TestServer.with { server in
             let client = try await server.client()

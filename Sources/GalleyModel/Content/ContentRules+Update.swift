@@ -206,7 +206,7 @@ extension ContentRules {
 
     /// JSON equality by meaning: numbers by value, objects regardless of member order, and `null`
     /// the same as absent.
-    static func sameValue(_ lhs: JSONValue?, _ rhs: JSONValue?) -> Bool {
+    public static func sameValue(_ lhs: JSONValue?, _ rhs: JSONValue?) -> Bool {
         switch (lhs ?? .null, rhs ?? .null) {
         case (.null, .null):
             return true

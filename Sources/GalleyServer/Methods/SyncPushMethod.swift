@@ -33,7 +33,7 @@ struct SyncPushMethod: GalleyMethod {
             } catch let error as ChangesetError {
                 if case .storage = error { throw error }
                 let status = if case .conflict = error { "conflict" } else { "rejected" }
-                results.append(["id": .string(id), "status": .string(status), "error": error.galleyError.rpcError.json])
+                results.append(["id": .string(id), "status": .string(status), "error": error.rpcError.json])
             }
         }
         return ["results": .array(results)]

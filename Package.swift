@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "galleyd", targets: ["galleyd"]),
         .executable(name: "galley", targets: ["galley"]),
         .library(name: "GalleyClient", targets: ["GalleyClient"]),
+        .library(name: "GalleySync", targets: ["GalleySync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -71,6 +72,19 @@ let package = Package(
             dependencies: ["JSONRPC", "JSONRPCTransport"],
             swiftSettings: swiftSettings
         ),
+        // The offline replica: local store, outbox, pull/push with three-way merge, conflicts, watch.
+        .target(
+            name: "GalleySync",
+            dependencies: [
+                "GalleyModel",
+                "GalleyClient",
+                "JSONRPC",
+                "JSONRPCTransport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "galleyd",
             dependencies: [
@@ -87,6 +101,8 @@ let package = Package(
             name: "galley",
             dependencies: [
                 "GalleyClient",
+                "GalleyModel",
+                "GalleySync",
                 "JSONRPC",
                 "JSONRPCTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -104,9 +120,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A real in-process galleyd on port 0 and changeset builders, shared by the test targets.
+        .target(
+            name: "GalleyTestSupport",
+            dependencies: [
+                "GalleyServer",
+                "GalleyStore",
+                "GalleyClient",
+                "JSONRPC",
+                "JSONRPCTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/GalleyTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GalleyServerTests",
             dependencies: [
+                "GalleyTestSupport",
                 "GalleyServer",
                 "GalleyStore",
                 "GalleyClient",
@@ -115,6 +148,24 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GalleySyncTests",
+            dependencies: [
+                "GalleyTestSupport",
+                "GalleySync",
+                "GalleyServer",
+                "GalleyStore",
+                "GalleyClient",
+                "GalleyModel",
+                "JSONRPC",
+                "JSONRPCTransport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -71,15 +71,10 @@ extension Replica {
         try self.pool.read { db in try OutboxTable.all(db: db).filter(\.sent) }
     }
 
-    /// What the server says about an in-doubt changeset: committed (it leaves the outbox) or not
-    /// (it is unfrozen and will be sent again).
-    func settle(_ id: String, committed: Bool) throws {
+    /// An in-doubt changeset the server never committed: unfrozen, it will be sent again.
+    func unfreeze(_ id: String) throws {
         try self.pool.write { db in
-            if committed {
-                try OutboxTable.remove(id, db: db)
-            } else {
-                try db.execute(sql: "UPDATE outbox_changeset SET sent = 0 WHERE id = ?", arguments: [id])
-            }
+            try db.execute(sql: "UPDATE outbox_changeset SET sent = 0 WHERE id = ?", arguments: [id])
         }
     }
 

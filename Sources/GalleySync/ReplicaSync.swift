@@ -175,10 +175,11 @@ public struct ReplicaSync: Sendable {
     func settleInDoubt() async throws {
         for changeset in try self.replica.inDoubt() {
             do {
-                _ = try await self.client.call("changeset.get", ["id": .string(changeset.id)])
-                try self.replica.settle(changeset.id, committed: true)
+                let committed = try await self.client.call("changeset.get", ["id": .string(changeset.id)])
+                // Recorded like a `replayed` push reply, so later edits move onto its versions.
+                _ = try self.replica.record(pushResults: [["status": "replayed", "results": committed["results"] ?? []]], for: [changeset])
             } catch let error as JSONRPCError where error.code == -32004 {
-                try self.replica.settle(changeset.id, committed: false)
+                try self.replica.unfreeze(changeset.id)
             }
         }
     }

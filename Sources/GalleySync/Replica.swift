@@ -34,7 +34,8 @@ public struct Replica: Sendable {
                 throw ReplicaError.alreadyExists("\(absolute) is already a replica of \(existing.server), not \(server)")
             }
         } else if FileManager.default.fileExists(atPath: absolute),
-            let contents = try? FileManager.default.contentsOfDirectory(atPath: absolute), !contents.isEmpty
+            let contents = try? FileManager.default.contentsOfDirectory(atPath: absolute), !contents.isEmpty,
+            contents != [".galley"]  // a clone killed before it wrote its settings: start over in it
         {
             throw ReplicaError.alreadyExists("\(absolute) exists and is not empty; clone into a new or empty directory")
         }

@@ -5,10 +5,12 @@ public struct ProgressMeter: Sendable {
     private let started: ContinuousClock.Instant
     private var logStart: (instant: ContinuousClock.Instant, consistentAt: Int64)?
 
+    /// A meter whose rates count from `started`.
     public init(started: ContinuousClock.Instant = .now) {
         self.started = started
     }
 
+    /// The line for `progress` at `now` (rates and ETA are averaged since the start).
     public mutating func line(for progress: PullProgress, now: ContinuousClock.Instant = .now) -> String {
         let elapsed = Self.seconds(now - self.started)
         let rate = elapsed > 0 ? Double(progress.entities) / elapsed : 0

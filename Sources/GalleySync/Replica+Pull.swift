@@ -33,6 +33,7 @@ public struct AppliedPage: Sendable, Hashable {
 }
 
 extension Replica {
+    /// Where the replica stands in the feed (read-only; works offline).
     public func position() throws -> SyncPosition {
         try self.pool.read { db in try Self.position(db: db) }
     }

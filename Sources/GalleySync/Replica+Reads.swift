@@ -43,6 +43,7 @@ extension Replica {
         try self.pool.read { db in try LocalContentReader(db: db).liveArticleID(slug: slug) }
     }
 
+    /// The replica at a glance (read-only; works offline).
     public func status() throws -> ReplicaStatus {
         let waiting = try self.waitingChangesetIDs().count
         return try self.pool.read { db in

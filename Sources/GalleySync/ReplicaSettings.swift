@@ -8,6 +8,7 @@ public struct ReplicaSettings: Sendable, Hashable {
     /// `HOST:PORT` of the server.
     public var server: String
 
+    /// Settings for a replica of `server` (`HOST:PORT`).
     public init(server: String) {
         self.server = server
     }

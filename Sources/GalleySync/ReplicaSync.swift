@@ -58,6 +58,7 @@ public struct ReplicaSync: Sendable {
     /// Changesets per `sync.push` call (the server takes up to 100).
     public var pushBatchSize: Int
 
+    /// A session over `client`, which must be authenticated (``connect(_:token:)`` does that).
     public init(replica: Replica, client: GalleyClient, pageLimit: Int = 1000, pushBatchSize: Int = 100) {
         self.replica = replica
         self.client = client

@@ -24,6 +24,7 @@ public struct SyncWatcher: Sendable {
     public var outboxPollInterval: Duration
     public var onEvent: (@Sendable (WatchEvent) -> Void)?
 
+    /// `connect` opens an authenticated connection (called again after every failure).
     public init(
         replica: Replica,
         backoff: Backoff = Backoff(),

@@ -223,6 +223,47 @@ import Testing
         }
     }
 
+    @Test func successiveLocalEditsOfOneArticleLandInOrderWithoutConflictingWithEachOther() async throws {
+        try await self.withTwoReplicas { server, client, id, anna, _ in
+            for round in 1...4 {
+                try anna.update(.article, id, set: ["headline": .string("Headline take \(round)")], message: "take \(round)")
+            }
+            let pushed = try await Fixtures.push(anna)
+            #expect(pushed.applied == 4)
+            #expect(pushed.conflicts == 0)
+            let article = try await client.call("article.get", ["id": .string(id)])
+            #expect(article["headline"] == "Headline take 4")
+            #expect(article["version"] == 5)
+            try await Fixtures.pull(anna)
+            try Fixtures.expectSameContent(anna, server)
+        }
+    }
+
+    @Test func aCreditMemberEditedOnBothSidesIsAConflictOnThatMemberOnly() async throws {
+        try await self.withTwoReplicas { server, client, _, anna, ben in
+            let photo = UUID().uuidString.lowercased()
+            try await client.commit([Ops.createMedia(photo, ["credit": ["creator": "A. Savin", "source": "Wikimedia"]])])
+            try await Fixtures.pull(anna)
+            try await Fixtures.pull(ben)
+            try anna.update(.media, photo, set: ["credit.creator": "Alexander Savin", "caption": "Palace"], message: "Anna: full name")
+            try ben.update(.media, photo, set: ["credit.creator": "A. Savin (WMC)", "credit.source": "Wikimedia Commons"], message: "Ben: credit")
+            try await Fixtures.sync(anna)
+            let result = try await Fixtures.sync(ben)
+            #expect(result.pulled.conflicts == 1)
+            let conflict = try #require(try ben.conflicts().first)
+            #expect(conflict.field == "credit.creator")
+            #expect(conflict.theirs == "Alexander Savin")
+            #expect(conflict.mine == "A. Savin (WMC)")
+            try ben.resolve(conflict.id, .set("Alexander Savin (WMC)"))
+            try await Fixtures.sync(ben)
+            let media = try await client.call("media.get", ["id": .string(photo)])
+            #expect(media["credit"]?["creator"] == "Alexander Savin (WMC)")
+            #expect(media["credit"]?["source"] == "Wikimedia Commons")
+            #expect(media["caption"] == "Palace")
+            try Fixtures.expectSameContent(ben, server)
+        }
+    }
+
     @Test func anEditTheServerWouldRefuseIsRefusedLocallyWithTheSameError() async throws {
         try await self.withTwoReplicas { _, client, id, anna, _ in
             let missingMedia = UUID().uuidString.lowercased()

@@ -127,23 +127,26 @@ enum OutboxTable {
         )
     }
 
+    /// The changesets `sql` selects, with their ops (two queries, however long the outbox).
     private static func load(db: Database, sql: String, arguments: StatementArguments) throws -> [OutboxChangeset] {
-        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-        return try rows.map { row in
+        var opsByPosition: [Int64: [OutboxOp]] = [:]
+        let opRows = try Row.fetchAll(
+            db,
+            sql: "SELECT * FROM outbox_op WHERE changeset_position IN (SELECT position FROM (\(sql))) ORDER BY changeset_position, op_index",
+            arguments: arguments
+        )
+        for row in opRows {
+            let op = OutboxOp(
+                index: row["op_index"],
+                entityID: row["entity_id"],
+                type: EntityType(rawValue: row["type"]) ?? .article,
+                op: try ReplicaTables.document(row["op"]),
+                baseVersion: row["base_version"]
+            )
+            opsByPosition[row["changeset_position"], default: []].append(op)
+        }
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             let position: Int64 = row["position"]
-            let ops = try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM outbox_op WHERE changeset_position = ? ORDER BY op_index",
-                arguments: [position]
-            ).map { opRow in
-                OutboxOp(
-                    index: opRow["op_index"],
-                    entityID: opRow["entity_id"],
-                    type: EntityType(rawValue: opRow["type"]) ?? .article,
-                    op: try ReplicaTables.document(opRow["op"]),
-                    baseVersion: opRow["base_version"]
-                )
-            }
             return OutboxChangeset(
                 position: position,
                 id: row["id"],
@@ -152,7 +155,7 @@ enum OutboxTable {
                 status: OutboxChangeset.Status(rawValue: row["status"]) ?? .pending,
                 error: try (row["error"] as String?).map { try JSONParser.parse($0) },
                 sent: row["sent"],
-                ops: ops
+                ops: opsByPosition[position] ?? []
             )
         }
     }

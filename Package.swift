@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "GalleyClient", targets: ["GalleyClient"]),
         // For the libFuzzer package in Fuzz/, which drives these with --sanitize=fuzzer.
         .library(name: "GalleyFuzzTargets", targets: ["GalleyFuzzTargets"]),
+        .library(name: "GalleySync", targets: ["GalleySync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -90,6 +91,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The offline replica: local store, outbox, pull/push with three-way merge, conflicts, watch.
+        .target(
+            name: "GalleySync",
+            dependencies: [
+                "GalleyModel",
+                "GalleyClient",
+                "JSONRPC",
+                "JSONRPCTransport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "galleyd",
             dependencies: [
@@ -121,6 +135,7 @@ let package = Package(
                 "GalleyCLI",
                 "GalleyClient",
                 "GalleyModel",
+                "GalleySync",
                 "JSONRPC",
                 "JSONRPCTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -163,9 +178,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A real in-process galleyd on port 0 and changeset builders, shared by the test targets.
+        .target(
+            name: "GalleyTestSupport",
+            dependencies: [
+                "GalleyServer",
+                "GalleyStore",
+                "GalleyClient",
+                "JSONRPC",
+                "JSONRPCTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/GalleyTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GalleyServerTests",
             dependencies: [
+                "GalleyTestSupport",
                 "GalleyServer",
                 "GalleyStore",
                 "GalleyClient",
@@ -174,6 +206,24 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GalleySyncTests",
+            dependencies: [
+                "GalleyTestSupport",
+                "GalleySync",
+                "GalleyServer",
+                "GalleyStore",
+                "GalleyClient",
+                "GalleyModel",
+                "JSONRPC",
+                "JSONRPCTransport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -46,7 +46,7 @@ struct MethodDispatcher: Sendable {
         } catch let error as JSONRPCError {
             return .failure(error)
         } catch let error as ChangesetError {
-            return .failure(error.galleyError.rpcError)
+            return .failure(error.rpcError)
         } catch let error as StoreError {
             return .failure(self.map(error, method: request.method))
         } catch {

@@ -24,6 +24,8 @@ public struct SyncPage: Sendable {
     /// The newest changeset when the page was read.
     public var head: Int64
     public var hasMore: Bool
+    /// On a snapshot's first page: about how many entities it holds (for progress displays).
+    public var snapshotSize: Int? = nil
 }
 
 extension SQLiteStore {
@@ -49,12 +51,15 @@ extension SQLiteStore {
                 }
             }
             let done = exhausted
+            // Live now is close enough to live at `head` for a progress bar, and one indexed count.
+            let size = after == nil ? try Int.fetchOne(db, sql: "SELECT count(*) FROM entity WHERE deleted = 0") : nil
             return SyncPage(
                 items: items,
                 snapshotResume: done ? nil : (EntityType(rawValue: position.0) ?? .article, position.1),
                 consistentAt: done ? head : nil,
                 head: currentHead,
-                hasMore: !done || head < currentHead
+                hasMore: !done || head < currentHead,
+                snapshotSize: size
             )
         }
     }

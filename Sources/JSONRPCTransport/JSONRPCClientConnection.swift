@@ -28,6 +28,10 @@ public final class JSONRPCClientConnection: Sendable {
     /// Notifications the server sends on its own (e.g. `sync.changed`).
     public let notifications: AsyncStream<JSONRPCRequest>
 
+    /// Bytes of messages received so far (replies and notifications, without framing), for
+    /// progress displays.
+    public var bytesReceived: Int { self.router.bytesReceived.load(ordering: .relaxed) }
+
     private init(channel: any Channel, router: ReplyRouter, notifications: AsyncStream<JSONRPCRequest>) {
         self.channel = channel
         self.router = router
@@ -127,6 +131,7 @@ final class ReplyRouter: Sendable {
 
     private let state = Mutex(State())
     private let notifications: AsyncStream<JSONRPCRequest>.Continuation
+    let bytesReceived = Atomic<Int>(0)
 
     init(notifications: AsyncStream<JSONRPCRequest>.Continuation) {
         self.notifications = notifications
@@ -203,6 +208,7 @@ private final class ReplyHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .message(let buffer, _) = Self.unwrapInboundIn(data) else { return }
+        self.router.bytesReceived.add(buffer.readableBytes, ordering: .relaxed)
         let parsed = buffer.withUnsafeReadableBytes { raw in Result { () throws(JSONParseError) in try JSONParser.parse(raw, maxDepth: 512) } }
         if case .success(let value) = parsed { self.router.deliver(value) }
     }

@@ -8,9 +8,9 @@ struct Galley: AsyncParsableCommand {
         commandName: "galley",
         abstract: "The Galley command line: read and edit content, script bulk edits, import and export.",
         discussion: """
-            Commands work on galleyd at --server, GALLEY_SERVER or 127.0.0.1:7420, with the token from --token-file, --token or GALLEY_TOKEN. Reading commands print a table on a terminal; --json, --ndjson and --ids are for scripts. Every write takes -m "why".
+            Commands work inside a replica (a directory made by `galley clone`, found like git finds its repository: reads come from the local copy, writes are queued for `galley push`/`sync`), or else on galleyd at --server, GALLEY_SERVER or 127.0.0.1:7420. Inside a replica only an explicit --server goes online. Online commands authenticate with the token from --token-file, --token or GALLEY_TOKEN. Reading commands print a table on a terminal; --json, --ndjson and --ids are for scripts. Every write takes -m "why".
 
-            Exit codes: 0 success, 1 error from the server (printed with its data), 2 usage error, 3 cannot connect, 4 conflict (someone changed the same fields: re-read and redo).
+            Exit codes: 0 success, 1 error from the server (printed with its data), 2 usage error, 3 cannot connect, 4 conflict (someone changed the same fields: re-read and redo; for push, pull and sync: open conflicts to resolve).
 
             Examples:
               galley article list --section world --status draft
@@ -18,6 +18,7 @@ struct Galley: AsyncParsableCommand {
               galley article edit delegations-meet-in-istanbul -m "Tighter intro"
               galley bulk update --where section=world --where status=draft --set status=published -m "Publish world"
               galley export > content.ndjson
+              galley clone 127.0.0.1:7420 ~/desk && cd ~/desk && galley article set my-story headline="New" -m "Offline fix" && galley sync
             """,
         subcommands: [
             ArticleCommand.self,
@@ -28,6 +29,13 @@ struct Galley: AsyncParsableCommand {
             ExportCommand.self,
             ImportCommand.self,
             CallCommand.self,
+            CloneCommand.self,
+            PullCommand.self,
+            PushCommand.self,
+            SyncCommand.self,
+            StatusCommand.self,
+            ConflictsCommand.self,
+            ResolveCommand.self,
         ]
     )
 

@@ -3,6 +3,7 @@ import GalleyModel
 import GalleyServer
 import GalleyStore
 import GalleyClient
+import GalleyTestSupport
 import JSONRPC
 import JSONRPCTransport
 import Testing

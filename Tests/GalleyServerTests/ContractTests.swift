@@ -1,6 +1,7 @@
 import Foundation
 import GalleyClient
 import GalleyServer
+import GalleyTestSupport
 import JSONRPC
 import JSONRPCTransport
 import Testing

@@ -1,4 +1,5 @@
 import GalleyClient
+import GalleyTestSupport
 import JSONRPC
 import JSONRPCTransport
 import Testing

@@ -1,3 +1,4 @@
+import GalleyTestSupport
 import Foundation
 import GalleyClient
 import GalleyServer

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GalleyClient
 import GalleyStore
+import GalleyTestSupport
 import JSONRPC
 import JSONRPCTransport
 import Testing

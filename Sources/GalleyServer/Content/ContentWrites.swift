@@ -83,39 +83,3 @@ enum ListCursor {
         return (seq, String(parts[1]))
     }
 }
-
-extension ChangesetError {
-    /// The wire form of a refused changeset.
-    var galleyError: GalleyError {
-        switch self {
-        case .validation(let errors):
-            let summary = errors.prefix(3).map(\.description).joined(separator: "; ")
-            return GalleyError(
-                .validation,
-                kind: "validation_failed",
-                "Validation failed: \(summary)\(errors.count > 3 ? "; and \(errors.count - 3) more" : "")",
-                details: ["errors": .array(errors.map { .object(["path": .string($0.path), "message": .string($0.message)]) })]
-            )
-        case .conflict(let conflicts):
-            let fields = conflicts.flatMap { $0.fields.map(\.field) }
-            return GalleyError(
-                .versionConflict,
-                kind: "version_conflict",
-                "Version conflict on \(conflicts.count) entit\(conflicts.count == 1 ? "y" : "ies")"
-                    + (fields.isEmpty ? "" : " (fields: \(fields.joined(separator: ", ")))") + "; nothing was written",
-                details: ["conflicts": .array(conflicts.map(\.json))]
-            )
-        case .integrity(let kind, let message, let details):
-            return GalleyError(.integrity, kind: kind, message, details: details)
-        case .notFound(let type, let id, let opIndex):
-            return GalleyError(
-                .notFound,
-                kind: "not_found",
-                "ops[\(opIndex)]: no \(type.rawValue) \(id)",
-                details: ["type": .string(type.rawValue), "id": .string(id), "opIndex": .number(JSONNumber(opIndex))]
-            )
-        case .storage:
-            return GalleyError(.storageFailure, kind: "storage_failure", "The store failed; see the server log")
-        }
-    }
-}

@@ -4477,6 +4477,11 @@ package enum EmbeddedOpenRPC {
               "null"
             ],
             "minimum": 0
+          },
+          "snapshotSize": {
+            "description": "On the first page of a snapshot only: about how many entities the snapshot holds (the live entities when it began), so a client can show progress and an ETA. Absent on every other page.",
+            "type": "integer",
+            "minimum": 0
           }
         },
         "additionalProperties": false

@@ -56,13 +56,15 @@ struct SyncPullMethod: GalleyMethod {
                 "data": item.deleted ? .null : .object(Self.storedJSON(item.state)),
             ]
         }
-        return [
+        var result: JSONObject = [
             "items": .array(items),
             "cursor": .string(next.text),
             "hasMore": .bool(page.hasMore),
             "head": .number(JSONNumber(Int(page.head))),
             "consistentAt": page.consistentAt.map { .number(JSONNumber(Int($0))) } ?? .null,
         ]
+        if let size = page.snapshotSize { result["snapshotSize"] = .number(JSONNumber(size)) }
+        return .object(result)
     }
 
     /// The stored document with its metadata, without read-time derivations (a replica merges

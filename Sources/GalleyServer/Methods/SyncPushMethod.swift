@@ -36,7 +36,7 @@ struct SyncPushMethod: GalleyMethod {
                 if case .storage = error { throw error }
                 let status = if case .conflict = error { "conflict" } else { "rejected" }
                 context.server.metrics.recordPush(status: status)
-                results.append(["id": .string(id), "status": .string(status), "error": error.galleyError.rpcError.json])
+                results.append(["id": .string(id), "status": .string(status), "error": error.rpcError.json])
             }
         }
         return ["results": .array(results)]

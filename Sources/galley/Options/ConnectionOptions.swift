@@ -9,15 +9,25 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "The server, HOST:PORT (env GALLEY_SERVER; default 127.0.0.1:7420).")
     var server: String?
 
+    @OptionGroup var credentials: TokenOptions
+
+    var serverAddress: String {
+        self.server ?? ProcessInfo.processInfo.environment["GALLEY_SERVER"] ?? "127.0.0.1:7420"
+    }
+
+    /// The token from --token, --token-file or GALLEY_TOKEN, in that order; nil for none.
+    func resolvedToken() throws -> String? {
+        try self.credentials.resolvedToken()
+    }
+}
+
+/// How to authenticate: shared by online commands and the replica commands.
+struct TokenOptions: ParsableArguments {
     @Option(name: .long, help: "The access token (env GALLEY_TOKEN). Prefer --token-file: command lines are visible to other users.")
     var token: String?
 
     @Option(name: .long, help: "A file holding the access token, e.g. galley-data/admin.token.")
     var tokenFile: String?
-
-    var serverAddress: String {
-        self.server ?? ProcessInfo.processInfo.environment["GALLEY_SERVER"] ?? "127.0.0.1:7420"
-    }
 
     /// The token from --token, --token-file or GALLEY_TOKEN, in that order; nil for none.
     func resolvedToken() throws -> String? {

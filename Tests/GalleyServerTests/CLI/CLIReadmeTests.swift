@@ -1,3 +1,4 @@
+import GalleyTestSupport
 import Foundation
 import GalleyClient
 import JSONRPC
@@ -22,7 +23,7 @@ extension CLIProcessTests {
             let desk = try await ServerProcess.start(dataDirectory: directory + "/galley-data")
             let other = try await ServerProcess.start(dataDirectory: directory + "/other-data")
             let script = try Self.scriptingBlock().replacingOccurrences(of: "127.0.0.1:7421", with: other.address)
-            let products = ServerProcess.productsDirectory.path
+            let products = BuiltProducts.directory.path
             let run = try await runCommand(
                 URL(fileURLWithPath: "/bin/bash"),
                 ["-euo", "pipefail", "-c", "cd \"$0\" && " + script, directory],

@@ -1,3 +1,4 @@
+import GalleyTestSupport
 import Foundation
 import JSONRPC
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import GalleyClient
+import GalleyTestSupport
 import JSONRPC
 import JSONRPCTransport
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import GalleyTestSupport
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -153,5 +154,12 @@ final class RawConnection: Sendable {
             self.recorder.state.withLock { $0.error = "\(error)" }
             context.close(promise: nil)
         }
+    }
+}
+
+extension TestServer {
+    /// A byte-level connection, for asserting exact wire behaviour.
+    func raw() async throws -> RawConnection {
+        try await RawConnection.connect(host: self.host, port: self.port)
     }
 }

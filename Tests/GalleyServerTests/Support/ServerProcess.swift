@@ -1,4 +1,5 @@
 import Foundation
+import GalleyTestSupport
 import Synchronization
 
 /// A real `galleyd` process (the binary this build produced) on a free loopback port, for tests of
@@ -17,18 +18,7 @@ final class ServerProcess: Sendable {
     /// Everything galleyd logged so far.
     var stderrText: String { self.collector.text }
 
-    /// The directory holding the built executables (`galleyd`, `galley`), next to the test bundle.
-    static let productsDirectory: URL = {
-        let candidates = [
-            Bundle.main.bundleURL.deletingLastPathComponent(),
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            SharedFolder.repositoryRoot.appendingPathComponent(".build/debug"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("galleyd").path) }
-            ?? candidates[2]
-    }()
-
-    static func executable(_ name: String) -> URL { productsDirectory.appendingPathComponent(name) }
+    static func executable(_ name: String) -> URL { BuiltProducts.executable(name) }
 
     private init(process: Process, port: Int, dataDirectory: String, collector: LogCollector) {
         self.process = process
@@ -94,36 +84,4 @@ final class LogCollector: Sendable {
         }
         return nil
     }
-}
-
-/// Runs a CLI command to completion (bounded) and returns its exit status and output.
-func runCommand(_ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws
-    -> (status: Int32, stdout: String, stderr: String)
-{
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    let input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    let deadline = ContinuousClock.now + .seconds(60)
-    while process.isRunning {
-        if ContinuousClock.now >= deadline {
-            process.terminate()
-            throw TestFailure("\(executable.lastPathComponent) \(arguments) did not finish within 60 s")
-        }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    return (process.terminationStatus, stdout, stderr)
 }

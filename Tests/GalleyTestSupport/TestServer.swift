@@ -9,20 +9,20 @@ import NIOCore
 import ServiceLifecycle
 
 /// A real galleyd server (in process, real sockets, real SQLite in a temporary directory) on a
-/// free loopback port, for the duration of one test body.
-struct TestServer: Sendable {
-    let host = "127.0.0.1"
-    let port: Int
-    let adminToken: String
-    let dataDirectory: String
-    let shutdown: @Sendable () async -> Void
+/// free loopback port, for the duration of one test body. Shared by the test targets.
+public struct TestServer: Sendable {
+    public let host = "127.0.0.1"
+    public let port: Int
+    public let adminToken: String
+    public let dataDirectory: String
+    public let shutdown: @Sendable () async -> Void
 
-    var address: String { "\(self.host):\(self.port)" }
+    public var address: String { "\(self.host):\(self.port)" }
 
-    static let quietLogger = Logger(label: "galley.test", factory: { _ in SwiftLogNoOpLogHandler() })
+    public static let quietLogger = Logger(label: "galley.test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Runs `body` against a fresh server, then shuts it down gracefully and removes its data.
-    static func with<T: Sendable>(
+    public static func with<T: Sendable>(
         configure: @Sendable (inout TransportConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
@@ -70,7 +70,7 @@ struct TestServer: Sendable {
     }
 
     /// A client, authenticated with `token` (the admin token by default; nil for none).
-    func client(token: String?? = .some(nil)) async throws -> GalleyClient {
+    public func client(token: String?? = .some(nil)) async throws -> GalleyClient {
         let chosen: String? =
             switch token {
             case .none: nil
@@ -81,17 +81,13 @@ struct TestServer: Sendable {
     }
 
     /// An unauthenticated client.
-    func anonymousClient() async throws -> GalleyClient {
+    public func anonymousClient() async throws -> GalleyClient {
         try await GalleyClient.connect(host: self.host, port: self.port, token: nil)
     }
 
     /// A byte-level connection, for asserting exact wire behaviour.
-    func raw() async throws -> RawConnection {
-        try await RawConnection.connect(host: self.host, port: self.port)
-    }
-
     /// A new token with `role`, created through the API.
-    func token(role: String, name: String = "t-\(UInt32.random(in: 0...UInt32.max))") async throws -> String {
+    public func token(role: String, name: String = "t-\(UInt32.random(in: 0...UInt32.max))") async throws -> String {
         let admin = try await self.client()
         defer { Task { await admin.close() } }
         let created = try await admin.call("token.create", ["name": .string(name), "role": .string(role)])
@@ -100,20 +96,20 @@ struct TestServer: Sendable {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
-enum TemporaryDirectory {
-    static func make() throws -> String {
+public enum TemporaryDirectory {
+    public static func make() throws -> String {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("galley-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
-    static func remove(_ path: String) {
+    public static func remove(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)
     }
 }

@@ -1,0 +1,144 @@
+import GRDB
+import GalleyModel
+import JSONRPC
+
+/// Reading and writing the replica's entity tables (`entity`, the local view, and
+/// `server_entity`, the last known server state of edited entities). Called inside transactions.
+enum ReplicaTables {
+    enum Table: String {
+        case local = "entity"
+        case server = "server_entity"
+    }
+
+    static let columns = "id, type, version, seq, deleted, data, created_at, updated_at, created_by, updated_by"
+
+    static func state(_ row: Row) throws -> EntityState {
+        guard let type = EntityType(rawValue: row["type"]) else {
+            throw ReplicaError.unusable("entity \(row["id"] as String? ?? "?") has an unknown type")
+        }
+        return EntityState(
+            type: type,
+            id: row["id"],
+            version: row["version"],
+            seq: row["seq"],
+            deleted: row["deleted"],
+            data: try self.document(row["data"]),
+            createdAt: row["created_at"],
+            updatedAt: row["updated_at"],
+            createdBy: row["created_by"],
+            updatedBy: row["updated_by"]
+        )
+    }
+
+    static func document(_ text: String) throws -> JSONObject {
+        guard case .object(let object) = try JSONParser.parse(text) else {
+            throw ReplicaError.unusable("a stored document is not a JSON object")
+        }
+        return object
+    }
+
+    static func fetch(_ id: String, from table: Table, db: Database) throws -> EntityState? {
+        try Row.fetchOne(db, sql: "SELECT \(self.columns) FROM \(table.rawValue) WHERE id = ?", arguments: [id]).map(self.state)
+    }
+
+    /// Writes `state` into `table`, replacing any row with its id. For the local view it also
+    /// keeps `media_use` in step and stamps the snapshot generation.
+    static func write(_ state: EntityState, to table: Table, generation: Int64? = nil, db: Database) throws {
+        // Cached statements: a clone writes thousands of rows per page.
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO \(table.rawValue) (\(self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET type = excluded.type, version = excluded.version, seq = excluded.seq,
+                    deleted = excluded.deleted, data = excluded.data, created_at = excluded.created_at,
+                    updated_at = excluded.updated_at, created_by = excluded.created_by, updated_by = excluded.updated_by
+                """
+        )
+        try upsert.execute(arguments: [
+            state.id, state.type.rawValue, state.version, state.seq, state.deleted, JSONWriter.string(.object(state.data)),
+            state.createdAt, state.updatedAt, state.createdBy, state.updatedBy,
+        ])
+        guard table == .local else { return }
+        if let generation {
+            try db.cachedStatement(sql: "UPDATE entity SET snapshot_generation = ? WHERE id = ?").execute(arguments: [generation, state.id])
+        }
+        guard state.type == .article else { return }
+        try db.cachedStatement(sql: "DELETE FROM media_use WHERE article_id = ?").execute(arguments: [state.id])
+        if !state.deleted {
+            for mediaID in ChangesetApplier.mediaIDs(usedBy: state.data).sorted() {
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id) VALUES (?, ?)").execute(arguments: [mediaID, state.id])
+            }
+        }
+    }
+
+    static func deleteServerCopy(_ id: String, db: Database) throws {
+        try db.execute(sql: "DELETE FROM server_entity WHERE id = ?", arguments: [id])
+    }
+
+    /// A state received from `sync.pull`: a tombstone keeps the last document known locally.
+    static func pulledState(_ item: JSONValue, db: Database) throws -> EntityState {
+        guard let typeName = item["type"]?.stringValue, let type = EntityType(rawValue: typeName),
+            let id = item["id"]?.stringValue, let version = item["version"]?.intValue, let seq = item["seq"]?.intValue
+        else {
+            throw ReplicaError.unusable("the server sent a malformed sync item: \(JSONWriter.string(item))")
+        }
+        let deleted = item["deleted"]?.boolValue ?? false
+        if deleted || item["data"]?.objectValue == nil {
+            let previous = try self.fetch(id, from: .local, db: db)
+            return EntityState(
+                type: type, id: id, version: version, seq: Int64(seq), deleted: true, data: previous?.data ?? [:],
+                createdAt: previous?.createdAt ?? "", updatedAt: previous?.updatedAt ?? "",
+                createdBy: previous?.createdBy ?? "", updatedBy: previous?.updatedBy ?? ""
+            )
+        }
+        var data = item["data"]?.objectValue ?? [:]
+        let metadata = ["id", "version", "seq", "createdAt", "updatedAt", "createdBy", "updatedBy"]
+        let createdAt = data["createdAt"]?.stringValue ?? ""
+        let updatedAt = data["updatedAt"]?.stringValue ?? ""
+        let createdBy = data["createdBy"]?.stringValue ?? ""
+        let updatedBy = data["updatedBy"]?.stringValue ?? ""
+        for key in metadata { data[key] = nil }
+        return EntityState(
+            type: type, id: id, version: version, seq: Int64(seq), deleted: false, data: data,
+            createdAt: createdAt, updatedAt: updatedAt, createdBy: createdBy, updatedBy: updatedBy
+        )
+    }
+}
+
+/// Answers the applier's questions from the replica's local view, inside the edit's transaction,
+/// so a local edit is checked by exactly the rules the server applies.
+struct LocalContentReader: ContentReader {
+    let db: Database
+
+    func entity(_ id: String) throws -> EntityState? {
+        try ReplicaTables.fetch(id, from: .local, db: self.db)
+    }
+
+    /// Local edits carry no base version to the applier, so it never asks for history.
+    func entity(_ id: String, version: Int) throws -> EntityState? { nil }
+
+    func fieldsChanged(_ id: String, after version: Int) throws -> Set<String> { [] }
+
+    func liveArticleID(slug: String) throws -> String? {
+        try String.fetchOne(self.db, sql: "SELECT id FROM entity WHERE slug = ? LIMIT 1", arguments: [slug])
+    }
+
+    func liveLinkIDs(touching articleID: String) throws -> [String] {
+        try String.fetchAll(
+            self.db,
+            sql: "SELECT id FROM entity WHERE from_id = ? UNION SELECT id FROM entity WHERE to_id = ?",
+            arguments: [articleID, articleID]
+        )
+    }
+
+    func liveOutboundLinks(from articleID: String) throws -> [(id: String, toID: String, position: Int)] {
+        try Row.fetchAll(
+            self.db,
+            sql: "SELECT id, to_id, json_extract(data, '$.position') AS position FROM entity WHERE from_id = ?",
+            arguments: [articleID]
+        ).map { (id: $0["id"], toID: $0["to_id"], position: $0["position"] ?? 0) }
+    }
+
+    func liveArticlesUsingMedia(_ mediaID: String) throws -> [String] {
+        try String.fetchAll(self.db, sql: "SELECT article_id FROM media_use WHERE media_id = ?", arguments: [mediaID])
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import GalleyClient
+import GalleyModel
+import GalleyTestSupport
+import JSONRPC
+import JSONRPCTransport
+import Testing
+
+@testable import GalleySync
+
+/// Pushing the outbox: exactly once, whatever happens to the connection.
+@Suite struct PushTests {
+    @Test func aPushWhoseReplyIsLostIsAppliedOnceWhenRetried() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let id = UUID().uuidString.lowercased()
+            try await client.commit([Fixtures.article("Before", id: id)])
+            try await Fixtures.withReplicas(1, of: server) { replicas in
+                let replica = replicas[0]
+                try await Fixtures.pull(replica)
+                for (round, headline) in ["After", "After again"].enumerated() {
+                    try replica.update(.article, id, set: ["headline": .string(headline)], message: "offline edit \(round)")
+                    let head = try #require(try await client.call("server.info")["head"]?.intValue)
+                    // Sent, then the connection drops before the reply is read.
+                    let batch = try replica.nextPushBatch(limit: 100)
+                    try replica.markSent(batch.map(\.id))
+                    let request: JSONValue = [
+                        "jsonrpc": "2.0", "id": 1, "method": "sync.push",
+                        "params": ["changesets": .array(batch.map(\.pushJSON))],
+                    ]
+                    let doomed = try await server.client()
+                    _ = try await doomed.connection.sendRaw(JSONWriter.bytes(request), expectReply: false)
+                    await doomed.close()
+                    for _ in 0..<250 where try await client.call("server.info")["head"]?.intValue == head {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    #expect(try await client.call("server.info")["head"]?.intValue == head + 1)
+                    if round == 0 {
+                        // The retry asks the server first: the changeset is there, so it leaves the outbox.
+                        let pushed = try await Fixtures.push(replica)
+                        #expect(pushed.applied == 0)
+                    } else {
+                        // Sent again as it was: the server answers `replayed` and applies nothing.
+                        let session = try await Fixtures.session(replica)
+                        let reply = try await session.client.call("sync.push", ["changesets": .array(batch.map(\.pushJSON))])
+                        #expect(try replica.record(pushResults: reply["results"]?.arrayValue ?? [], for: batch) == [.replayed])
+                        await session.client.close()
+                    }
+                    #expect(try replica.outbox().isEmpty)
+                    #expect(try await client.call("server.info")["head"]?.intValue == head + 1, "applied exactly once")
+                    #expect(try await client.call("article.get", ["id": .string(id)])["version"]?.intValue == round + 2)
+                }
+                try await Fixtures.pull(replica)
+                try Fixtures.expectSameContent(replica, server)
+            }
+            await client.close()
+        }
+    }
+
+    @Test func aRefusedChangesetStaysWithItsErrorAndHoldsBackLaterEditsOfItsEntities() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            try await Fixtures.withReplicas(1, of: server) { replicas in
+                let replica = replicas[0]
+                try await Fixtures.pull(replica)
+                let photo = try replica.createMedia(["uri": "photos/a.jpg"], message: "photo")
+                let story = try replica.createArticle(["headline": "Uses the photo", "leadMediaId": .string(photo)], message: "story")
+                let unrelated = try replica.createArticle(["headline": "Unrelated"], message: "other")
+                // Meanwhile the same media id is taken on the server: the create is refused there.
+                try await client.commit([Ops.createMedia(photo, uri: "photos/server.jpg")])
+                let pushed = try await Fixtures.push(replica)
+                #expect(pushed.rejected == 1)
+                #expect(pushed.applied == 1)
+                let outbox = try replica.outbox()
+                #expect(outbox.count == 2)
+                #expect(outbox.first?.status == .rejected)
+                #expect(outbox.first?.error?["data"]?["kind"] == "entity_exists")
+                #expect(try replica.waitingChangesetIDs() == Set(outbox.map(\.id)))
+                #expect(try await client.call("article.get", ["id": .string(unrelated)])["headline"] == "Unrelated")
+                let missing = await client.failure("article.get", ["id": .string(story)])
+                #expect(missing?.code == -32004)
+            }
+            await client.close()
+        }
+    }
+}
+
+extension GalleyClient {
+    /// The error a call fails with; nil when it succeeds.
+    func failure(_ method: String, _ params: JSONObject) async -> JSONRPCError? {
+        do {
+            _ = try await self.call(method, params)
+            return nil
+        } catch {
+            return error as? JSONRPCError
+        }
+    }
+}

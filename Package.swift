@@ -121,6 +121,7 @@ let package = Package(
         .target(
             name: "GalleyCLI",
             dependencies: [
+                "GalleySync",
                 "GalleyClient",
                 "GalleyModel",
                 "JSONRPC",

@@ -124,7 +124,7 @@ enum ContentIndexWriter {
                 }
             }
             try db.cachedStatement(sql: "INSERT INTO article_fts (id, headline, subheadline, body) VALUES (?, ?, ?, ?)").execute(
-                arguments: [state.id, data["headline"]?.stringValue ?? "", data["subheadline"]?.stringValue ?? "", Self.bodyText(data["body"])]
+                arguments: [state.id, data["headline"]?.stringValue ?? "", data["subheadline"]?.stringValue ?? "", SearchText.body(data["body"])]
             )
             try Self.noteFullTextRow(state.id, table: "article_fts", db: db)
         case .media:
@@ -142,19 +142,5 @@ enum ContentIndexWriter {
                 ]
             )
         }
-    }
-
-    /// The searchable text of a body: every block's text, attribution, items and captions.
-    static func bodyText(_ body: JSONValue?) -> String {
-        var parts: [String] = []
-        for block in body?.arrayValue ?? [] {
-            for key in ["text", "attribution", "caption"] {
-                if let text = block[key]?.stringValue { parts.append(text) }
-            }
-            for item in block["items"]?.arrayValue ?? [] {
-                if let text = item.stringValue { parts.append(text) }
-            }
-        }
-        return parts.joined(separator: "\n")
     }
 }

@@ -160,6 +160,12 @@ enum OutboxTable {
         }
     }
 
+    /// The entity ids of an outbox changeset's ops in op order; nil when no such changeset is queued.
+    static func entityIDs(ofChangeset id: String, db: Database) throws -> [String]? {
+        guard let position = try Int64.fetchOne(db, sql: "SELECT position FROM outbox_changeset WHERE id = ?", arguments: [id]) else { return nil }
+        return try String.fetchAll(db, sql: "SELECT entity_id FROM outbox_op WHERE changeset_position = ? ORDER BY op_index", arguments: [position])
+    }
+
     static func insert(id: String, message: String, ops: [OutboxOp], db: Database) throws {
         try db.execute(
             sql: "INSERT INTO outbox_changeset (id, message, created_at) VALUES (?, ?, ?)",

@@ -9,6 +9,13 @@ public struct LocalEdit: Sendable, Hashable {
     public var changesetID: String
     /// The id of each op's entity, in op order (filled in for creates that named none).
     public var entityIDs: [String]
+    /// What each op did locally, in the shape `changeset.commit` answers (`{op, type, id, version}`;
+    /// versions are the server versions the local states are based on, 0 for local creates).
+    public var results: [JSONValue] = []
+    /// The changeset with this id was already in the outbox: nothing was applied again.
+    public var replayed = false
+    /// Checked only (`dryRun`): nothing was written.
+    public var dryRun = false
 }
 
 extension Replica {
@@ -21,9 +28,25 @@ extension Replica {
     /// view), so an edit the server would refuse is refused here with the same error
     /// (``ReplicaError/refused(_:)``) and nothing is written. Creates without an id get a new
     /// UUIDv7. Each op records, as its `baseVersion`, the server version its entity had.
+    ///
+    /// `changesetID` is the idempotency key, as on the server: a changeset whose id is already in the
+    /// outbox is not applied twice (the answer says `replayed`). With `dryRun` the changeset is
+    /// checked and applied inside a savepoint that is rolled back: the answer says what it would do.
     @discardableResult
-    public func commit(message: String, ops: [JSONValue]) throws -> LocalEdit {
-        try self.pool.write { db in try self.commit(message: message, ops: ops, db: db) }
+    public func commit(message: String, ops: [JSONValue], changesetID: String? = nil, dryRun: Bool = false) throws -> LocalEdit {
+        try self.pool.write { db in
+            if let changesetID, let existing = try OutboxTable.entityIDs(ofChangeset: changesetID.lowercased(), db: db) {
+                return LocalEdit(changesetID: changesetID.lowercased(), entityIDs: existing, replayed: true)
+            }
+            guard dryRun else { return try self.commit(message: message, ops: ops, changesetID: changesetID, db: db) }
+            var edit: LocalEdit?
+            try db.inSavepoint {
+                edit = try self.commit(message: message, ops: ops, changesetID: changesetID, db: db)
+                return .rollback
+            }
+            edit?.dryRun = true
+            return edit!
+        }
     }
 
     /// Creates an article from `data` (`headline` at least); returns its id.
@@ -73,7 +96,14 @@ extension Replica {
     /// Parses and checks `ops`, applies them to the local view and, when `record`, queues them.
     /// `baseVersions` overrides the base version of an entity's ops (conflict resolutions).
     @discardableResult
-    func commit(message: String, ops opValues: [JSONValue], record: Bool = true, baseVersions: [String: Int] = [:], db: Database) throws -> LocalEdit {
+    func commit(
+        message: String,
+        ops opValues: [JSONValue],
+        changesetID: String? = nil,
+        record: Bool = true,
+        baseVersions: [String: Int] = [:],
+        db: Database
+    ) throws -> LocalEdit {
         if record { try Self.checkEnvelope(message: message, count: opValues.count) }
         var parsed: [ChangesetOp] = []
         var outboxOps: [OutboxOp] = []
@@ -99,9 +129,9 @@ extension Replica {
         for state in outcome.finalStates {
             try self.writeLocalEdit(state, db: db)
         }
-        let changesetID = UUID().uuidString.lowercased()
-        if record { try OutboxTable.insert(id: changesetID, message: message, ops: outboxOps, db: db) }
-        return LocalEdit(changesetID: changesetID, entityIDs: outboxOps.map(\.entityID))
+        let id = changesetID?.lowercased() ?? UUID().uuidString.lowercased()
+        if record { try OutboxTable.insert(id: id, message: message, ops: outboxOps, db: db) }
+        return LocalEdit(changesetID: id, entityIDs: outboxOps.map(\.entityID), results: outcome.results.map(\.json))
     }
 
     /// The op the applier runs (no base version: the local view is current by definition) and the

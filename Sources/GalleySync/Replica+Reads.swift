@@ -63,3 +63,119 @@ extension Replica {
         }
     }
 }
+
+/// Which live articles of the local view to list (`galley article list` inside a replica).
+public struct LocalArticleFilter: Sendable, Hashable {
+    public var section: String?
+    public var status: String?
+    public var tag: String?
+    /// Only articles changed after this RFC 3339 time.
+    public var updatedAfter: String?
+
+    public init(section: String? = nil, status: String? = nil, tag: String? = nil, updatedAfter: String? = nil) {
+        self.section = section
+        self.status = status
+        self.tag = tag
+        self.updatedAfter = updatedAfter
+    }
+}
+
+extension Replica {
+    /// Live articles of the local view matching `filter`, most recently changed first (local edits
+    /// included), `limit` of them after skipping `offset`.
+    public func articles(_ filter: LocalArticleFilter, limit: Int, offset: Int) throws -> [EntityState] {
+        var clauses = ["type = 'article'", "deleted = 0"]
+        var arguments: StatementArguments = []
+        if let section = filter.section {
+            clauses.append("json_extract(data, '$.section') = ?")
+            _ = arguments.append(contentsOf: [section])
+        }
+        if let status = filter.status {
+            clauses.append("json_extract(data, '$.status') = ?")
+            _ = arguments.append(contentsOf: [status])
+        }
+        if let tag = filter.tag {
+            clauses.append("EXISTS (SELECT 1 FROM json_each(data, '$.tags') WHERE value = ?)")
+            _ = arguments.append(contentsOf: [tag])
+        }
+        if let updatedAfter = filter.updatedAfter {
+            clauses.append("updated_at > ?")
+            _ = arguments.append(contentsOf: [updatedAfter])
+        }
+        return try self.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(ReplicaTables.columns) FROM entity WHERE \(clauses.joined(separator: " AND "))
+                    ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?
+                    """,
+                arguments: arguments + [limit, offset]
+            ).map(ReplicaTables.state)
+        }
+    }
+
+    /// Live media of the local view (of one `kind` when given), most recently changed first.
+    public func media(kind: String?, limit: Int, offset: Int) throws -> [EntityState] {
+        try self.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(ReplicaTables.columns) FROM entity
+                    WHERE type = 'media' AND deleted = 0 AND (? IS NULL OR json_extract(data, '$.kind') = ?)
+                    ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?
+                    """,
+                arguments: [kind, kind, limit, offset]
+            ).map(ReplicaTables.state)
+        }
+    }
+
+    /// An article's live links in the local view, outbound (`fromId`) or inbound (`toId`), in
+    /// position order as the server lists them.
+    public func links(of articleID: String, outbound: Bool) throws -> [EntityState] {
+        try self.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(ReplicaTables.columns) FROM entity WHERE \(outbound ? "from_id" : "to_id") = ?
+                    ORDER BY coalesce(json_extract(data, '$.position'), 0), id
+                    """,
+                arguments: [articleID.lowercased()]
+            ).map(ReplicaTables.state)
+        }
+    }
+
+    /// The live articles of the local view that use a media item, as lead or in the body.
+    public func articlesUsing(media mediaID: String) throws -> [EntityState] {
+        try self.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(ReplicaTables.columns) FROM entity
+                    WHERE id IN (SELECT article_id FROM media_use WHERE media_id = ?) AND deleted = 0
+                    ORDER BY updated_at DESC, id DESC
+                    """,
+                arguments: [mediaID.lowercased()]
+            ).map(ReplicaTables.state)
+        }
+    }
+
+    /// One page of the local view's live entities in (type, id) order, after `after` when given.
+    public func entityPage(after: (type: EntityType, id: String)?, limit: Int) throws -> [EntityState] {
+        try self.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(ReplicaTables.columns) FROM entity
+                    WHERE deleted = 0 AND (? IS NULL OR (type, id) > (?, ?))
+                    ORDER BY type, id LIMIT ?
+                    """,
+                arguments: [after?.type.rawValue, after?.type.rawValue, after?.id, limit]
+            ).map(ReplicaTables.state)
+        }
+    }
+
+    /// A queued changeset of the outbox by its id, nil when none is queued with that id.
+    public func outboxChangeset(id: String) throws -> OutboxChangeset? {
+        try self.outbox().first { $0.id == id.lowercased() }
+    }
+}

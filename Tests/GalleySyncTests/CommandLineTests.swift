@@ -33,15 +33,20 @@ import Testing
             // Inside the replica (from a subdirectory: found by walking up), offline edits.
             let inside = directory + "/notes"
             try FileManager.default.createDirectory(atPath: inside, withIntermediateDirectories: true)
-            let created = try await runCommand(Self.galley, ["article", "new", "--headline", "Written offline", "--section", "local", "-m", "draft"], directory: inside)
+            let created = try await runCommand(Self.galley, ["article", "new", "--headline", "Written offline", "--section", "local", "-m", "draft", "--ids"], directory: inside)
             #expect(created.status == 0, "\(created.stderr)")
             let newID = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(ContentRules.isUUID(newID))
             let edited = try await runCommand(Self.galley, ["article", "set", "budget-vote-tonight", "headline=Budget passes", "-m", "result"], directory: inside)
             #expect(edited.status == 0, "\(edited.stderr)")
             let refused = try await runCommand(Self.galley, ["article", "set", "budget-vote-tonight", "status=final", "-m", "bad"], directory: inside)
-            #expect(refused.status == 1)
-            #expect(refused.stderr.contains("-32022"))
+            #expect(refused.status == 2, "checked by the CLI before it reaches the replica")
+            #expect(refused.stderr.contains("status must be one of"))
+            // A rule only the model checks (a slug another live article holds) is refused by the
+            // replica with the server's own error, and nothing is queued.
+            let clash = try await runCommand(Self.galley, ["article", "set", "budget-vote-tonight", "slug=written-offline", "-m", "bad"], directory: inside)
+            #expect(clash.status == 1)
+            #expect(clash.stderr.contains("error -32010"), "\(clash.stderr)")
             let status = try await runCommand(Self.galley, ["status"], directory: inside)
             #expect(status.stdout.contains("pending      2 changeset(s)"), "\(status.stdout)")
 

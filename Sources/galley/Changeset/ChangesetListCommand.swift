@@ -35,6 +35,8 @@ struct ChangesetListCommand: AsyncParsableCommand {
         let items = try await self.connection.withBackend { backend in
             try await backend.all(limit: self.limit) { try await backend.changesets(filter, cursor: $0) }
         }
-        Terminal.write(Listing.render(items, columns: Presenters.changesetColumns, format: self.output.resolved, width: Terminal.width, idKey: "seq"))
+        // A replica lists its queue: changesets without a seq yet, named by their ids.
+        let idKey = items.contains { $0["seq"]?.isNull ?? true } ? "id" : "seq"
+        Terminal.write(Listing.render(items, columns: Presenters.changesetColumns, format: self.output.resolved, width: Terminal.width, idKey: idKey))
     }
 }

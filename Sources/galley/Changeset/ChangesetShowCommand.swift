@@ -27,6 +27,6 @@ struct ChangesetShowCommand: AsyncParsableCommand {
             try await backend.changeset(seq: seq, id: seq == nil ? self.changeset : nil)
         }
         guard let found else { throw CLIError.server("no changeset \(self.changeset); `galley changeset list` shows the recent ones") }
-        Terminal.write(Listing.render(found, text: { Presenters.changesetText(found) }, format: self.output.resolved, idKey: "seq"))
+        Terminal.write(Listing.render(found, text: { Presenters.changesetText(found) }, format: self.output.resolved, idKey: found["seq"]?.isNull ?? true ? "id" : "seq"))
     }
 }

@@ -83,5 +83,65 @@ extension CLIProcessTests {
             #expect(try await restarted.stop() == 0)
             TemporaryDirectory.remove(cli.directory)
         }
+
+        @Test func theRemainingWritesAreQueuedInAReplicaAndReachTheServerOnlyOnSync() async throws {
+            let cli = try await CLIHarness.start()
+            let photo = try await cli.ok(["media", "new", "--uri", "media/port.jpg", "--creator", "J. Doe", "--source", "AP", "-m", "Photo", "--ids"]).trimmed
+            try await cli.ok(["article", "new", "--headline", "Ferries return", "--section", "world", "--lead-media", photo, "-m", "Story"])
+            try await cli.ok(["article", "new", "--headline", "Talks resume", "--section", "world", "-m", "Story"])
+            try await cli.ok(["link", "add", "ferries-return", "talks-resume", "-m", "Related"])
+            let tokenFile = cli.directory + "/admin.token"
+            try cli.server.adminToken.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+            let desk = cli.directory + "/desk"
+            try await cli.ok(["clone", cli.server.address, desk, "--token-file", tokenFile])
+            let head = try await cli.ok(["changeset", "list", "--ids", "--limit", "1"]).trimmed
+
+            // article edit: $EDITOR on the local copy; one queued changeset with only the headline.
+            let editor = cli.directory + "/editor.sh"
+            try "#!/bin/sh\nsed -i 's/^headline: .*/headline: Ferries are back/' \"$1\"\n".write(toFile: editor, atomically: true, encoding: .utf8)
+            chmod(editor, 0o755)
+            let edited = try await cli.ok(["article", "edit", "ferries-return", "-m", "Headline"], environment: ["EDITOR": editor], in: desk)
+            #expect(edited.contains("updated article ferries-return to version 1 in the replica: queued as changeset"), "\(edited)")
+            try await cli.ok(["article", "publish", "ferries-return", "-m", "Go"], in: desk)
+            try await cli.ok(["article", "archive", "talks-resume", "-m", "Old"], in: desk)
+            try await cli.ok(["article", "new", "--headline", "War timeline", "--section", "world", "-m", "Story"], in: desk)
+            try await cli.ok(["article", "new", "--headline", "Match report", "--section", "sport", "-m", "Story"], in: desk)
+            try await cli.ok(["link", "add", "ferries-return", "war-timeline", "-m", "Related"], in: desk)
+            try await cli.ok(["link", "reorder", "ferries-return", "war-timeline", "talks-resume", "-m", "Order"], in: desk)
+            #expect(try await cli.json(["link", "list", "ferries-return"], in: desk).arrayValue?.map { $0["article"]?["slug"] } == ["war-timeline", "talks-resume"])
+            try await cli.ok(["link", "remove", "ferries-return", "talks-resume", "-m", "Unrelated"], in: desk)
+            let spare = try await cli.ok(["media", "new", "--uri", "media/spare.jpg", "-m", "Spare", "--ids"], in: desk).trimmed
+            #expect(try await cli.ok(["media", "list", "--ids"], in: desk).lines.count == 2)
+            #expect(try await cli.json(["media", "show", spare], in: desk)["uri"] == "media/spare.jpg")
+            try await cli.ok(["media", "delete", spare, "-m", "Not needed"], in: desk)
+            #expect(try await cli.galley(["media", "show", spare], in: desk).status == 1)
+            try await cli.ok(["bulk", "delete", "--where", "section=sport", "-m", "No sport", "--apply"], in: desk)
+            let ndjson = cli.directory + "/more.ndjson"
+            let header = #"{"format":"galley-export","formatVersion":1,"head":0}"#
+            let item = #"{"type":"article","id":"0190a6e2-7c1f-7b3e-9a4d-2f5e8c1b0a93","version":1,"seq":1,"deleted":false,"data":{"headline":"Imported offline","slug":"imported-offline"}}"#
+            try (header + "\n" + item + "\n").write(toFile: ndjson, atomically: true, encoding: .utf8)
+            #expect(try await cli.ok(["import", ndjson, "-m", "Import", "--apply"], in: desk).contains("1 created"))
+
+            // The queue, one entry per command; show by id; revert names the online command.
+            let queued = try await cli.ok(["changeset", "list", "--ids"], in: desk).lines
+            #expect(queued.count == 12)
+            let shown = try await cli.json(["changeset", "show", queued[0]], in: desk)
+            #expect(shown["message"] == "Headline" && shown["ops"]?[0]?["set"]?["headline"] == "Ferries are back")
+            let revert = try await cli.galley(["changeset", "revert", head, "-m", "Undo"], in: desk)
+            #expect(revert.status == 2 && revert.stderr.contains("changeset revert \(head) --server"))
+
+            // Nothing reached the server until the sync; then everything did, once.
+            #expect(try await cli.ok(["changeset", "list", "--ids", "--limit", "1"]).trimmed == head)
+            try await cli.ok(["sync"], in: desk)
+            #expect(try await cli.ok(["changeset", "list", "--ids", "--limit", "100"]).lines.count == Int(head)! + 12)
+            let ferries = try await cli.json(["article", "show", "ferries-return"])
+            #expect(ferries["headline"] == "Ferries are back" && ferries["status"] == "published")
+            #expect(try await cli.json(["article", "show", "talks-resume"])["status"] == "archived")
+            #expect(try await cli.json(["link", "list", "ferries-return"]).arrayValue?.map { $0["article"]?["slug"] } == ["war-timeline"])
+            #expect(try await cli.galley(["article", "show", "match-report"]).status == 1)
+            #expect(try await cli.galley(["media", "show", spare]).status == 1)
+            #expect(try await cli.json(["article", "show", "imported-offline"])["headline"] == "Imported offline")
+            try await cli.stop()
+        }
     }
 }

@@ -8,13 +8,41 @@ extension CLIProcessTests {
     /// The README's "Scripting with galley" block runs as written and does what it says.
     @Suite struct CLIReadmeTests {
         /// The first ```sh block after the heading.
-        static func scriptingBlock() throws -> String {
+        static func firstBlock(under heading: String) throws -> String {
             let readme = try String(contentsOf: SharedFolder.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
-            guard let section = readme.range(of: "## Scripting with galley"),
+            guard let section = readme.range(of: "## " + heading),
                 let open = readme.range(of: "```sh\n", range: section.upperBound..<readme.endIndex),
                 let close = readme.range(of: "\n```", range: open.upperBound..<readme.endIndex)
-            else { throw TestFailure("README.md has no sh block under \"Scripting with galley\"") }
+            else { throw TestFailure("README.md has no sh block under \"\(heading)\"") }
             return String(readme[open.upperBound..<close.lowerBound])
+        }
+
+        static func scriptingBlock() throws -> String { try Self.firstBlock(under: "Scripting with galley") }
+
+        @Test func readmeOfflineSectionRunsAsWrittenAndItsEditsReachTheServer() async throws {
+            let directory = try TemporaryDirectory.make()
+            defer { TemporaryDirectory.remove(directory) }
+            let server = try await ServerProcess.start(dataDirectory: directory + "/galley-data")
+            let script = try Self.firstBlock(under: "Working offline").replacingOccurrences(of: "127.0.0.1:7420", with: server.address)
+            // A script stands in for the person in $EDITOR: a tighter headline.
+            let editor = directory + "/editor.sh"
+            try "#!/bin/sh\nsed -i 's/^headline: .*/headline: Council passes the budget/' \"$1\"\n".write(toFile: editor, atomically: true, encoding: .utf8)
+            chmod(editor, 0o755)
+            let products = BuiltProducts.directory.path
+            let run = try await runCommand(
+                URL(fileURLWithPath: "/bin/bash"),
+                ["-euo", "pipefail", "-c", "cd \"$0\" && " + script, directory],
+                environment: ["GALLEY_SERVER": "", "GALLEY_TOKEN": "", "EDITOR": editor, "PATH": products + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+            )
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("pending      3 changeset(s)"), "\(run.stdout)")
+            let client = try await GalleyClient.connect(to: server.address, token: server.adminToken)
+            let article = try await client.call("article.get", ["slug": "council-approves-the-budget"])
+            #expect(article["headline"] == "Council passes the budget")
+            #expect(article["tags"] == ["budget", "council"])
+            #expect(article["section"] == "local")
+            await client.close()
+            #expect(try await server.stop() == 0)
         }
 
         @Test func readmeScriptingSectionRunsAsWrittenAndDoesWhatItSays() async throws {

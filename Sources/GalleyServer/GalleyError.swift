@@ -36,6 +36,17 @@ public struct GalleyError: Error, Sendable, CustomStringConvertible {
 }
 
 extension GalleyError {
+    /// `-32029 rate_limited`: over one of the ``AbuseLimits``; `retryAfterMs` says when to retry.
+    static func rateLimited(_ message: String, retryAfter: Duration, limit: String) -> GalleyError {
+        let milliseconds = Int(retryAfter.components.seconds) * 1000 + Int(retryAfter.components.attoseconds / 1_000_000_000_000_000)
+        return GalleyError(
+            .overloaded,
+            kind: "rate_limited",
+            message,
+            details: ["retryAfterMs": .number(JSONNumber(max(1, milliseconds))), "limit": .string(limit)]
+        )
+    }
+
     static func unauthenticated(_ message: String = "Authenticate first with auth.authenticate") -> GalleyError {
         GalleyError(.unauthenticated, kind: "unauthenticated", message)
     }

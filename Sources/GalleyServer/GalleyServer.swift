@@ -21,11 +21,12 @@ public final class GalleyServer: Service, Sendable {
         store: any GalleyStorage,
         transport configuration: TransportConfiguration,
         metrics: ServerMetrics = ServerMetrics(),
+        limits: AbuseLimits = AbuseLimits(),
         logger: Logger,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
     ) throws {
-        let state = try ServerState(store: store, metrics: metrics, logger: logger)
+        let state = try ServerState(store: store, metrics: metrics, limits: limits, logger: logger)
         store.observeCommitBatches { size in metrics.commitBatchSize.record(Double(size)) }
         let dispatcher = MethodDispatcher(server: state)
         self.state = state

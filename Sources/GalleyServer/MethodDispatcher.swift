@@ -16,6 +16,18 @@ struct MethodDispatcher: Sendable {
         else {
             return .failure(.methodNotFound(request.method))
         }
+        // Every request counts, batch elements one by one: per token, or per address before
+        // authentication.
+        let caller = session.principal.map { "token:" + $0.name } ?? "address:" + session.info.address
+        if let wait = self.server.requestLimiter.take(caller) {
+            return .failure(
+                GalleyError.rateLimited(
+                    "Too many requests: at most \(self.server.limits.requestsPerSecond) per second per token; retry later",
+                    retryAfter: wait,
+                    limit: "requestsPerSecond"
+                ).rpcError
+            )
+        }
         let access = type(of: method).access
         if case .role(let required) = access {
             guard let principal = session.principal else {

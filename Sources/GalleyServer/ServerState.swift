@@ -16,9 +16,20 @@ final class ServerState: Sendable {
     /// The open connections, so revoking a token can close the ones it authenticated.
     let sessions: SessionRegistry
     let metrics: ServerMetrics
+    let limits: AbuseLimits
+    /// Requests per token (per address before authentication).
+    let requestLimiter: RateLimiter
+    /// Failed authentications per source address.
+    let authenticationFailures: RateLimiter
 
-    init(store: any GalleyStorage, metrics: ServerMetrics, logger: Logger) throws {
+    init(store: any GalleyStorage, metrics: ServerMetrics, limits: AbuseLimits, logger: Logger) throws {
         self.store = store
+        self.limits = limits
+        self.requestLimiter = RateLimiter(ratePerSecond: Double(limits.requestsPerSecond), burst: Double(limits.requestsPerSecond))
+        self.authenticationFailures = RateLimiter(
+            ratePerSecond: Double(limits.failedAuthenticationsPerMinute) / 60,
+            burst: Double(limits.failedAuthenticationsPerMinute)
+        )
         self.metrics = metrics
         self.sessions = SessionRegistry(metrics: metrics)
         self.logger = logger

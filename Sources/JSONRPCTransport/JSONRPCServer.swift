@@ -48,13 +48,17 @@ public final class JSONRPCServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: self.configuration.host, port: self.configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(FrameDecoder(maximumMessageBytes: maximumMessageBytes))
+                    let progress = ReadProgress()
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ReadProgressMarker(progress),
+                        ByteToMessageHandler(FrameDecoder(maximumMessageBytes: maximumMessageBytes)),
+                        MessageCompletionMarker(progress)
                     )
-                    return try NIOAsyncChannel<InboundFrame, ByteBuffer>(
+                    let connection = try NIOAsyncChannel<InboundFrame, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(isOutboundHalfClosureEnabled: true)
                     )
+                    return AcceptedConnection(channel: connection, progress: progress)
                 }
             }
         if let address = serverChannel.channel.localAddress {
@@ -65,7 +69,8 @@ public final class JSONRPCServer: Service, Sendable {
         await withDiscardingTaskGroup { group in
             do {
                 try await serverChannel.executeThenClose { inbound in
-                    for try await connection in inbound.cancelOnGracefulShutdown() {
+                    for try await accepted in inbound.cancelOnGracefulShutdown() {
+                        let connection = accepted.channel
                         let open = self.openConnections.add(1, ordering: .relaxed).newValue
                         let id = self.connectionIDs.add(1, ordering: .relaxed).newValue
                         group.addTask {
@@ -73,7 +78,7 @@ public final class JSONRPCServer: Service, Sendable {
                             if open > self.configuration.maximumConnections {
                                 await self.refuseOverloaded(connection, id: id)
                             } else {
-                                await self.serve(connection, id: id)
+                                await self.serve(connection, progress: accepted.progress, id: id)
                             }
                         }
                     }
@@ -87,7 +92,7 @@ public final class JSONRPCServer: Service, Sendable {
 
     // MARK: - One connection
 
-    private func serve(_ connection: NIOAsyncChannel<InboundFrame, ByteBuffer>, id: Int) async {
+    private func serve(_ connection: NIOAsyncChannel<InboundFrame, ByteBuffer>, progress: ReadProgress, id: Int) async {
         let peer = connection.channel.remoteAddress?.description ?? "unknown"
         var logger = self.logger
         logger[metadataKey: "connection"] = "\(id)"
@@ -97,13 +102,21 @@ public final class JSONRPCServer: Service, Sendable {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 let connectionOutbound = ConnectionOutbound(writer: outbound, channel: connection.channel)
-                let session = self.makeSession(ConnectionInfo(id: id, peer: peer, outbound: connectionOutbound))
+                let session = self.makeSession(ConnectionInfo(
+                        id: id,
+                        peer: peer,
+                        address: connection.channel.remoteAddress?.ipAddress ?? peer,
+                        outbound: connectionOutbound
+                    ))
                 defer { session.closed() }
                 await withTaskGroup(of: Void.self) { watchdogs in
                     watchdogs.addTask {
                         await self.enforceAuthenticationDeadline(session: session, control: control, outbound: outbound)
                     }
-                    await self.readLoop(inbound: inbound, outbound: connectionOutbound, session: session, control: control)
+                    watchdogs.addTask {
+                        await self.enforceReadDeadlines(progress: progress, session: session, control: control, outbound: outbound)
+                    }
+                    await self.readLoop(inbound: inbound, outbound: connectionOutbound, session: session, control: control, progress: progress)
                     watchdogs.cancelAll()
                 }
             }
@@ -117,7 +130,8 @@ public final class JSONRPCServer: Service, Sendable {
         inbound: NIOAsyncChannelInboundStream<InboundFrame>,
         outbound connectionOutbound: ConnectionOutbound,
         session: any ServerSession,
-        control: ConnectionControl
+        control: ConnectionControl,
+        progress: ReadProgress
     ) async {
         let outbound = connectionOutbound.writer
         let allocator = ByteBufferAllocator()
@@ -142,7 +156,9 @@ public final class JSONRPCServer: Service, Sendable {
                             inFlight -= 1
                         }
                         inFlight += 1
+                        progress.requestStarted()
                         requests.addTask {
+                            defer { progress.requestFinished() }
                             let reply = await session.handle(message)
                             if let bytes = reply.bytes {
                                 try? await outbound.write(framing.frame(bytes, allocator: allocator))
@@ -198,6 +214,47 @@ public final class JSONRPCServer: Service, Sendable {
         )
         try? await outbound.write(Framing.newline.frame(JSONRPCResponse.failure(id: .null, error: error), allocator: ByteBufferAllocator()))
         control.closeGracefully(reason: "not authenticated within \(seconds) s", outbound: outbound)
+    }
+
+    /// Closes a connection that trickles a message for longer than the frame deadline
+    /// (slowloris), or that has been idle (nothing read, nothing in flight, no subscription) for
+    /// longer than the idle timeout, each after a `-32029` error naming the limit.
+    private func enforceReadDeadlines(
+        progress: ReadProgress,
+        session: any ServerSession,
+        control: ConnectionControl,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async {
+        let frameDeadline = self.configuration.frameReadDeadline
+        let idleTimeout = self.configuration.idleTimeout
+        let checkEvery = min(.seconds(1), min(frameDeadline, idleTimeout ?? frameDeadline) / 4)
+        while !control.isClosing {
+            do {
+                try await Task.sleep(for: checkEvery)
+            } catch {
+                return
+            }
+            let kind: String
+            let limit: Duration
+            if let age = progress.partialMessageAge(), age > frameDeadline {
+                (kind, limit) = ("frame_timeout", frameDeadline)
+            } else if let idleTimeout, !session.isIdleExempt, let idle = progress.idleTime(), idle > idleTimeout {
+                (kind, limit) = ("idle_timeout", idleTimeout)
+            } else {
+                continue
+            }
+            let seconds = Int(limit.components.seconds)
+            let what = kind == "frame_timeout" ? "A message took longer than \(seconds) s to arrive" : "Idle for more than \(seconds) s"
+            let error = JSONRPCError(
+                code: -32029,
+                message: "\(what); closing",
+                data: ["kind": .string(kind), "limitSeconds": .number(JSONNumber(seconds)), "retryAfterMs": 0]
+            )
+            let framing = Framing.newline
+            try? await outbound.write(framing.frame(JSONRPCResponse.failure(id: .null, error: error), allocator: ByteBufferAllocator()))
+            control.closeGracefully(reason: kind == "frame_timeout" ? "message not complete within \(seconds) s" : "idle for \(seconds) s", outbound: outbound)
+            return
+        }
     }
 
     private func refuseOverloaded(_ connection: NIOAsyncChannel<InboundFrame, ByteBuffer>, id: Int) async {
@@ -259,4 +316,10 @@ final class ConnectionControl: Sendable {
         let linger = TimeAmount.nanoseconds(Int64(self.linger.components.seconds) * 1_000_000_000 + self.linger.components.attoseconds / 1_000_000_000)
         channel.eventLoop.scheduleTask(in: linger) { channel.close(promise: nil) }
     }
+}
+
+/// An accepted connection with the read bookkeeping its watchdog uses.
+struct AcceptedConnection: Sendable {
+    var channel: NIOAsyncChannel<InboundFrame, ByteBuffer>
+    var progress: ReadProgress
 }

@@ -8,8 +8,14 @@ public protocol ServerSession: Sendable {
     func handle(_ message: ByteBuffer) async -> SessionReply
     /// Whether the client has authenticated; connections that have not by the deadline are closed.
     var isAuthenticated: Bool { get }
+    /// Whether an idle connection must be kept open anyway (it waits for server notifications).
+    var isIdleExempt: Bool { get }
     /// Called once when the connection is gone.
     func closed()
+}
+
+extension ServerSession {
+    public var isIdleExempt: Bool { false }
 }
 
 /// The bytes to send back for one message (nil: nothing, e.g. a notification), and whether the
@@ -28,10 +34,19 @@ public struct SessionReply: Sendable {
 public struct ConnectionInfo: Sendable {
     /// A number unique within this server process, for logs.
     public var id: Int
-    /// The peer's address, for logs and per-address limits.
+    /// The peer's address and port, for logs.
     public var peer: String
+    /// The peer's IP address alone (no port), for per-address limits.
+    public var address: String
     /// Sends server-initiated messages (notifications) on this connection.
     public var outbound: ConnectionOutbound
+
+    public init(id: Int, peer: String, address: String, outbound: ConnectionOutbound) {
+        self.id = id
+        self.peer = peer
+        self.address = address
+        self.outbound = outbound
+    }
 }
 
 /// Writes messages the server sends on its own (e.g. `sync.changed`), framed the way the

@@ -11,6 +11,11 @@ public struct TransportConfiguration: Sendable {
     public var maximumInFlightPerConnection: Int
     /// How long a connection may stay unauthenticated.
     public var authenticationDeadline: Duration
+    /// How long one message may take to arrive once its first byte has (slowloris defence).
+    public var frameReadDeadline: Duration
+    /// How long an authenticated connection may stay idle (nothing read, no request in flight,
+    /// no subscription) before it is closed; nil: never.
+    public var idleTimeout: Duration?
     /// How long a closing connection keeps reading (and discarding) so the client can read its error
     /// instead of seeing a reset.
     public var lingerDuration: Duration
@@ -22,8 +27,12 @@ public struct TransportConfiguration: Sendable {
         maximumConnections: Int = 1024,
         maximumInFlightPerConnection: Int = 64,
         authenticationDeadline: Duration = .seconds(10),
+        frameReadDeadline: Duration = .seconds(30),
+        idleTimeout: Duration? = .seconds(900),
         lingerDuration: Duration = .seconds(2)
     ) {
+        self.frameReadDeadline = frameReadDeadline
+        self.idleTimeout = idleTimeout
         self.host = host
         self.port = port
         self.maximumMessageBytes = maximumMessageBytes

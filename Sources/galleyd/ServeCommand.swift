@@ -41,6 +41,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection may stay unauthenticated (env GALLEY_AUTH_TIMEOUT).")
     var authTimeout: Int = Environment.value("GALLEY_AUTH_TIMEOUT").flatMap { Int($0) } ?? 10
 
+    @Option(name: .long, help: "Seconds one message may take to arrive once it started; slower ones (slowloris) get -32029 and are closed (env GALLEY_FRAME_TIMEOUT).")
+    var frameTimeout: Int = Environment.value("GALLEY_FRAME_TIMEOUT").flatMap { Int($0) } ?? 30
+
+    @Option(name: .long, help: "Seconds a connection may be idle (no request, no subscription) before it is closed; 0: never (env GALLEY_IDLE_TIMEOUT).")
+    var idleTimeout: Int = Environment.value("GALLEY_IDLE_TIMEOUT").flatMap { Int($0) } ?? 900
+
+    @Option(name: .long, help: "Failed authentications allowed per source address per minute; then -32029 until the budget refills (env GALLEY_AUTH_FAILURES_PER_MINUTE).")
+    var authFailuresPerMinute: Int = Environment.value("GALLEY_AUTH_FAILURES_PER_MINUTE").flatMap { Int($0) } ?? AbuseLimits().failedAuthenticationsPerMinute
+
+    @Option(name: .long, help: "Requests per second per token, batch elements counted one by one; more get -32029 (env GALLEY_REQUESTS_PER_SECOND).")
+    var requestsPerSecond: Int = Environment.value("GALLEY_REQUESTS_PER_SECOND").flatMap { Int($0) } ?? AbuseLimits().requestsPerSecond
+
     @Option(name: .long, help: "Seconds to wait for requests in flight on shutdown (env GALLEY_SHUTDOWN_TIMEOUT).")
     var shutdownTimeout: Int = Environment.value("GALLEY_SHUTDOWN_TIMEOUT").flatMap { Int($0) } ?? 10
 
@@ -61,6 +73,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard self.maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard self.maxInFlight >= 1 else { throw ValidationError("--max-in-flight must be at least 1") }
         guard self.authTimeout >= 1 else { throw ValidationError("--auth-timeout must be at least 1 second") }
+        guard self.frameTimeout >= 1 else { throw ValidationError("--frame-timeout must be at least 1 second") }
+        guard self.idleTimeout >= 0 else { throw ValidationError("--idle-timeout must not be negative") }
+        guard self.authFailuresPerMinute >= 1 else { throw ValidationError("--auth-failures-per-minute must be at least 1") }
+        guard self.requestsPerSecond >= 1 else { throw ValidationError("--requests-per-second must be at least 1") }
         guard self.shutdownTimeout >= 0 else { throw ValidationError("--shutdown-timeout must not be negative") }
         if !self.metrics.isEmpty, TransportConfiguration.parseListenAddress(self.metrics) == nil {
             throw ValidationError("--metrics must be HOST:PORT, e.g. 127.0.0.1:9420, not \"\(metrics)\"")
@@ -98,8 +114,11 @@ struct ServeCommand: AsyncParsableCommand {
                 maximumMessageBytes: self.maxMessageBytes,
                 maximumConnections: self.maxConnections,
                 maximumInFlightPerConnection: self.maxInFlight,
-                authenticationDeadline: .seconds(self.authTimeout)
+                authenticationDeadline: .seconds(self.authTimeout),
+                frameReadDeadline: .seconds(self.frameTimeout),
+                idleTimeout: self.idleTimeout == 0 ? nil : .seconds(self.idleTimeout)
             ),
+            limits: AbuseLimits(failedAuthenticationsPerMinute: self.authFailuresPerMinute, requestsPerSecond: self.requestsPerSecond),
             logger: logger
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]

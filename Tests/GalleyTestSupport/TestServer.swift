@@ -24,6 +24,7 @@ public struct TestServer: Sendable {
     /// Runs `body` against a fresh server, then shuts it down gracefully and removes its data.
     public static func with<T: Sendable>(
         configure: @Sendable (inout TransportConfiguration) -> Void = { _ in },
+        limits: AbuseLimits = AbuseLimits(),
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let directory = try TemporaryDirectory.make()
@@ -35,7 +36,7 @@ public struct TestServer: Sendable {
         var transport = TransportConfiguration(host: "127.0.0.1", port: 0)
         configure(&transport)
         let (addresses, addressContinuation) = AsyncStream<SocketAddress>.makeStream()
-        let server = try GalleyServer(store: store, transport: transport, logger: logger) { address in
+        let server = try GalleyServer(store: store, transport: transport, limits: limits, logger: logger) { address in
             addressContinuation.yield(address)
             addressContinuation.finish()
         }

@@ -47,6 +47,8 @@ final class GalleySession: ServerSession {
 
     var principal: Principal? { self.state.withLock { $0.principal } }
     var isAuthenticated: Bool { self.principal != nil }
+    /// A subscribed connection waits for `sync.changed`: idle by design, never closed for it.
+    var isIdleExempt: Bool { self.state.withLock { $0.subscription != nil } }
 
     func handle(_ message: ByteBuffer) async -> SessionReply {
         // Parsing is synchronous and reads the buffer in place; only the method handlers suspend.

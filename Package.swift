@@ -104,6 +104,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A fault-injecting SQLite VFS (power loss, I/O errors) for the reliability harness only.
+        .target(
+            name: "CFaultVFS",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
+        .executableTarget(
+            name: "galley-faultsim",
+            dependencies: [
+                "CFaultVFS",
+                "GalleyModel",
+                "GalleyStore",
+                "JSONRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "galleyd",
             dependencies: [

@@ -24,6 +24,11 @@ final class ChangesetCommitter: Sendable {
 
     private let pool: DatabasePool
     private let state = Mutex(State())
+    /// Set after an I/O error (a failed write or fsync): from then on every commit is refused
+    /// until the store is reopened. A failed fsync may have lost pages the kernel had taken, and
+    /// retrying it as if it succeeded is how "fsyncgate" lost PostgreSQL data. A full disk
+    /// (SQLITE_FULL) does not stop the store: commits succeed again once space returns.
+    private let stopped = Mutex<String?>(nil)
     /// Changesets per transaction; 1 turns group commit off (for benchmarks).
     let maximumBatch: Int
     /// Told the size of each committed batch (metrics).
@@ -46,7 +51,10 @@ final class ChangesetCommitter: Sendable {
     }
 
     func submit(_ submission: ChangesetSubmission) async throws -> CommitRecord {
-        try await withCheckedThrowingContinuation { continuation in
+        if let reason = self.stopped.withLock({ $0 }) {
+            throw StoreError.storageFailure("writes stopped after an I/O error (\(reason)); restart galleyd once the disk is healthy")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
             let becomeWriter = self.state.withLock { state -> Bool in
                 state.queue.append(Pending(submission: submission, continuation: continuation))
                 if state.writing { return false }
@@ -94,6 +102,7 @@ final class ChangesetCommitter: Sendable {
                 return outcomes
             }
         } catch {
+            if Self.isIOError(error) { self.stopped.withLock { $0 = "\(error)" } }
             if acknowledgesEarly { return }
             // The transaction itself failed (I/O, disk full): nothing of the batch is durable.
             for pending in batch {
@@ -104,8 +113,19 @@ final class ChangesetCommitter: Sendable {
         self.batchObserver.withLock { $0 }?(batch.count)
         if acknowledgesEarly { return }
         for (pending, outcome) in zip(batch, outcomes) {
+            if case .failure(let error) = outcome, Self.isIOError(error) {
+                self.stopped.withLock { $0 = "\(error)" }
+                pending.continuation.resume(throwing: StoreError.storageFailure("\(error)"))
+                continue
+            }
             pending.continuation.resume(with: outcome)
         }
+    }
+
+    /// Whether `error` is SQLite's SQLITE_IOERR (any extended code): a write or sync failed.
+    static func isIOError(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.resultCode == .SQLITE_IOERR
     }
 
     /// Applies one changeset inside its own savepoint: all or nothing, and a dry run always

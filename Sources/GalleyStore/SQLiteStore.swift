@@ -52,8 +52,18 @@ public struct SQLiteStore: GalleyStorage {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
         }
         self.pool = try DatabasePool(path: self.databasePath, configuration: configuration)
+        // GRDB's DatabasePool sets `synchronous = NORMAL` on its writer when it turns WAL on, after
+        // `prepareDatabase` ran: set it again on the writer (the one connection that commits), or
+        // acknowledged commits would not survive power loss. Found by the power-loss test
+        // (Reliability/powerloss_test.py); `writerSynchronousSetting` pins it.
+        try self.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)") }
         self.committer = ChangesetCommitter(pool: self.pool, maximumBatch: maximumCommitBatch)
         try Self.migrate(self.pool, logger: logger)
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).
+    public func writerSynchronousSetting() throws -> Int {
+        try self.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// The migrator for the embedded server migrations, in file order.

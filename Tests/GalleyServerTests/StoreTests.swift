@@ -14,6 +14,8 @@ import Testing
         defer { TemporaryDirectory.remove(directory) }
         let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
         #expect(try await store.head() == 0)
+        // The connection that commits syncs every commit (GRDB's pool would leave it at NORMAL).
+        #expect(try store.writerSynchronousSetting() == 2)
         try await store.close()
         let queue = try DatabaseQueue(path: directory + "/galley.sqlite")
         let mode = try await queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }

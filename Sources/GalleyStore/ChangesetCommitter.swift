@@ -24,7 +24,8 @@ final class ChangesetCommitter: Sendable {
 
     private let pool: DatabasePool
     private let state = Mutex(State())
-    /// Set after an I/O error (a failed write or fsync): from then on every commit is refused
+    /// Set after an I/O error (a failed write or fsync, or any failed commit but a full disk):
+    /// from then on every commit is refused
     /// until the store is reopened. A failed fsync may have lost pages the kernel had taken, and
     /// retrying it as if it succeeded is how "fsyncgate" lost PostgreSQL data. A full disk
     /// (SQLITE_FULL) does not stop the store: commits succeed again once space returns.
@@ -102,7 +103,9 @@ final class ChangesetCommitter: Sendable {
                 return outcomes
             }
         } catch {
-            if Self.isIOError(error) { self.stopped.withLock { $0 = "\(error)" } }
+            // A failed transaction is a storage problem (one writer: no busy, no lock conflicts):
+            // stop, unless the disk is only full, which clears when space returns.
+            if !Self.isDiskFull(error) { self.stopped.withLock { $0 = "\(error)" } }
             if acknowledgesEarly { return }
             // The transaction itself failed (I/O, disk full): nothing of the batch is durable.
             for pending in batch {
@@ -126,6 +129,11 @@ final class ChangesetCommitter: Sendable {
     static func isIOError(_ error: any Error) -> Bool {
         guard let error = error as? DatabaseError else { return false }
         return error.resultCode == .SQLITE_IOERR
+    }
+
+    /// Whether `error` is SQLite's SQLITE_FULL: the disk (or its quota) is full.
+    static func isDiskFull(_ error: any Error) -> Bool {
+        (error as? DatabaseError)?.resultCode == .SQLITE_FULL
     }
 
     /// Applies one changeset inside its own savepoint: all or nothing, and a dry run always

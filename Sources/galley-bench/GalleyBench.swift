@@ -25,7 +25,7 @@ struct GalleyBench: AsyncParsableCommand {
               galley-bench ping --server 10.0.0.5:7420 --token "$TOKEN" --connections 32
             """,
         subcommands: [
-            PingCommand.self, ReadCommand.self, WriteCommand.self, PullHistoryCommand.self, IdleCommand.self,
+            PingCommand.self, ReadCommand.self, WriteCommand.self, PullHistoryCommand.self, IdleCommand.self, SlowlorisCommand.self,
             CloneCommand.self, ImportCommand.self, AllCommand.self,
         ]
     )
@@ -110,6 +110,13 @@ struct IdleCommand: ScenarioCommand {
     @OptionGroup var options: BenchOptions
 }
 
+struct SlowlorisCommand: ScenarioCommand {
+    typealias Measured = SlowlorisScenario
+    static let configuration = CommandConfiguration(
+        commandName: "slowloris", abstract: "ping p99 alone and beside 1,200 idle and 200 trickling connections.")
+    @OptionGroup var options: BenchOptions
+}
+
 struct CloneCommand: ScenarioCommand {
     typealias Measured = CloneScenario
     static let configuration = CommandConfiguration(commandName: "clone", abstract: "galley clone of a seeded server into a fresh replica (when this build has it).")
@@ -129,7 +136,7 @@ struct AllCommand: AsyncParsableCommand {
         try await runScenarios(
             [
                 PingScenario.self, ReadScenario.self, WriteScenario.self, PullHistoryScenario.self, IdleScenario.self,
-                CloneScenario.self, ImportScenario.self,
+                SlowlorisScenario.self, CloneScenario.self, ImportScenario.self,
             ],
             options: self.options
         )

@@ -109,7 +109,7 @@ enum ImportScenario: Scenario {
             Report.progress("galley import")
             let start = ContinuousClock.now
             let exit = try await ChildProcess.run(
-                bench.options.galleyPath, ["import", file, "--apply", "--server", target.address, "--token", target.token], logPath: file + ".log"
+                bench.options.galleyPath, ["import", file, "--apply", "-m", "galley-bench import", "--server", target.address, "--token", target.token], logPath: file + ".log"
             )
             defer { try? FileManager.default.removeItem(atPath: file + ".log") }
             guard exit.succeeded else { throw BenchError("galley import exited with status \(exit.status)") }

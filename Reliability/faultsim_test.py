@@ -18,6 +18,11 @@ after an I/O error the store stops accepting writes (no changeset is acknowledge
   python3 Reliability/faultsim_test.py powerloss --points 1000           # full tier
   python3 Reliability/faultsim_test.py powerloss --points 100 --control
   python3 Reliability/faultsim_test.py ioerror --points 60
+  python3 Reliability/faultsim_test.py diskfull --points 40
+
+diskfull: from the Nth write on, every write that would grow a file fails with SQLITE_FULL; after
+5 refused changesets space returns. Checked: refusals are storage failures, nothing acknowledged
+is lost, and commits succeed again without a restart.
 """
 
 import argparse
@@ -158,14 +163,49 @@ def ioerror(args):
     return 0 if lost == corrupt == failed_runs == wrong_answers == acked_after_error == 0 else 1
 
 
+def diskfull(args):
+    total = operations("FULL")
+    points = spread(total, args.points)
+    print(f"diskfull: {len(points)} points over a workload of {total} VFS operations", flush=True)
+    trials = acknowledged = lost = corrupt = failed_runs = wrong_answers = not_recovered = 0
+
+    def one(point):
+        return point, run_point(["--fault", "disk-full", "--at", str(point), "--space-returns-after", "5"], "FULL")
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for point, (lines, result) in pool.map(one, points):
+            trials += 1
+            if "runError" in result or "verifyError" in result:
+                failed_runs += 1
+                print(f"  point {point}: {result}", flush=True)
+                continue
+            acknowledged += result.get("acknowledged", 0)
+            lost += result.get("lost", 0)
+            if result.get("problems"):
+                corrupt += 1
+                print(f"  point {point}: corrupt: {result}", flush=True)
+            if any(line.startswith("fail ") and line.split()[2] != "storage_failure" for line in lines):
+                wrong_answers += 1
+            # Once space returns, the store takes commits again without a restart.
+            if "space-returned" in lines and not any(line.startswith("ack ") for line in lines[lines.index("space-returned"):]):
+                not_recovered += 1
+                print(f"  point {point}: no commit succeeded after space returned", flush=True)
+    summary = {
+        "test": "diskfull", "operations": total, "trials": trials, "acknowledged": acknowledged, "lost": lost,
+        "corrupt": corrupt, "failedRuns": failed_runs, "notStorageFailure": wrong_answers, "notRecovered": not_recovered,
+    }
+    print(json.dumps(summary), flush=True)
+    return 0 if lost == corrupt == failed_runs == wrong_answers == not_recovered == 0 else 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("test", choices=["powerloss", "ioerror"])
+    parser.add_argument("test", choices=["powerloss", "ioerror", "diskfull"])
     parser.add_argument("--points", type=int, default=100)
     parser.add_argument("--control", action="store_true", help="powerloss with synchronous=NORMAL: must lose data")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
-    sys.exit(powerloss(args) if args.test == "powerloss" else ioerror(args))
+    sys.exit({"powerloss": powerloss, "ioerror": ioerror, "diskfull": diskfull}[args.test](args))
 
 
 if __name__ == "__main__":

@@ -143,6 +143,15 @@ static int faultWrite(sqlite3_file *base, const void *buffer, int amount, sqlite
         pthread_mutex_unlock(&lock);
         return SQLITE_IOERR_WRITE;
     }
+    if (mode == FAULTVFS_DISK_FULL && writes >= trigger) {
+        sqlite3_int64 size = 0;
+        file->real->pMethods->xFileSize(file->real, &size);
+        if (offset + amount > size) {
+            fired = 1;
+            pthread_mutex_unlock(&lock);
+            return SQLITE_FULL;
+        }
+    }
     if (mode == FAULTVFS_POWER_LOSS) {
         PendingWrite *write = calloc(1, sizeof(PendingWrite));
         if (!write) {

@@ -24,8 +24,8 @@ final class ChangesetCommitter: Sendable {
 
     private let pool: DatabasePool
     private let state = Mutex(State())
-    /// Set after an I/O error (a failed write or fsync, or any failed commit but a full disk):
-    /// from then on every commit is refused
+    /// Set after an I/O error (SQLITE_IOERR: a failed write or fsync) in a commit: from then on
+    /// every commit is refused
     /// until the store is reopened. A failed fsync may have lost pages the kernel had taken, and
     /// retrying it as if it succeeded is how "fsyncgate" lost PostgreSQL data. A full disk
     /// (SQLITE_FULL) does not stop the store: commits succeed again once space returns.
@@ -86,6 +86,9 @@ final class ChangesetCommitter: Sendable {
     private func commit(_ batch: [Pending]) async {
         let submissions = batch.map(\.submission)
         let acknowledgesEarly = self.acknowledgesBeforeCommit
+        // Every error the batch met, also when the transaction then fails as a whole (SQLite
+        // answers COMMIT with SQLITE_ABORT after a statement's I/O error): what stops the store.
+        let seen = Mutex<[any Error]>([])
         let outcomes: [Result<CommitRecord, any Error>]
         do {
             outcomes = try await self.pool.writeWithoutTransaction { db in
@@ -93,6 +96,9 @@ final class ChangesetCommitter: Sendable {
                 try db.inTransaction(.immediate) {
                     outcomes = submissions.map { submission in
                         Result { try Self.applyInSavepoint(submission, db: db) }
+                    }
+                    seen.withLock { seen in
+                        for case .failure(let error) in outcomes { seen.append(error) }
                     }
                     if acknowledgesEarly {
                         for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(with: outcome) }
@@ -103,9 +109,8 @@ final class ChangesetCommitter: Sendable {
                 return outcomes
             }
         } catch {
-            // A failed transaction is a storage problem (one writer: no busy, no lock conflicts):
-            // stop, unless the disk is only full, which clears when space returns.
-            if !Self.isDiskFull(error) { self.stopped.withLock { $0 = "\(error)" } }
+            let errors = seen.withLock { $0 } + [error]
+            if let ioError = errors.first(where: Self.isIOError) { self.stop(because: ioError) }
             if acknowledgesEarly { return }
             // The transaction itself failed (I/O, disk full): nothing of the batch is durable.
             for pending in batch {
@@ -117,7 +122,7 @@ final class ChangesetCommitter: Sendable {
         if acknowledgesEarly { return }
         for (pending, outcome) in zip(batch, outcomes) {
             if case .failure(let error) = outcome, Self.isIOError(error) {
-                self.stopped.withLock { $0 = "\(error)" }
+                self.stop(because: error)
                 pending.continuation.resume(throwing: StoreError.storageFailure("\(error)"))
                 continue
             }
@@ -131,9 +136,8 @@ final class ChangesetCommitter: Sendable {
         return error.resultCode == .SQLITE_IOERR
     }
 
-    /// Whether `error` is SQLite's SQLITE_FULL: the disk (or its quota) is full.
-    static func isDiskFull(_ error: any Error) -> Bool {
-        (error as? DatabaseError)?.resultCode == .SQLITE_FULL
+    private func stop(because error: any Error) {
+        self.stopped.withLock { $0 = $0 ?? "\(error)" }
     }
 
     /// Applies one changeset inside its own savepoint: all or nothing, and a dry run always

@@ -34,15 +34,16 @@ struct RunCommand: AsyncParsableCommand {
     )
 
     @Option(help: "The data directory (new or empty).") var data: String
-    @Option(help: "none, power-loss, fail-write or fail-sync.") var fault: String = "none"
+    @Option(help: "none, power-loss, fail-write, fail-sync or disk-full.") var fault: String = "none"
     @Option(help: "The 1-based operation at which the fault happens.") var at: Int = 0
     @Flag(help: "I/O errors: every later write (or sync) fails too.") var persistent = false
     @Option(help: "Seed for power loss's keep/drop/tear choices.") var seed: UInt64 = 1
     @Option(help: "FULL (default) or NORMAL (the positive control: loses acknowledged commits).") var synchronous: String = "FULL"
     @Option(help: "Changesets to commit.") var changesets: Int = 120
+    @Option(help: "disk-full: space returns after this many refused changesets.") var spaceReturnsAfter: Int = 5
 
     func run() async throws {
-        let modes: [String: Int32] = ["none": 0, "power-loss": 1, "fail-write": 2, "fail-sync": 3]
+        let modes: [String: Int32] = ["none": 0, "power-loss": 1, "fail-write": 2, "fail-sync": 3, "disk-full": 4]
         guard let mode = modes[self.fault] else { throw ValidationError("--fault must be one of \(modes.keys.sorted())") }
         guard let sync = SQLiteStore.Synchronous(rawValue: self.synchronous.uppercased()) else { throw ValidationError("--synchronous must be FULL or NORMAL") }
         guard faultvfs_register() == 0 else { throw ValidationError("cannot register the fault VFS") }
@@ -59,6 +60,7 @@ struct RunCommand: AsyncParsableCommand {
             emit("open-failed \(error)")
             return
         }
+        var refused = 0
         for number in 1...self.changesets {
             let id = String(format: "00000000-0000-7000-8000-%012d", number)
             do {
@@ -66,6 +68,11 @@ struct RunCommand: AsyncParsableCommand {
                 emit("ack \(id) \(record.seq ?? 0)")
             } catch let error as StoreError {
                 emit("fail \(id) storage_failure \(error)")
+                refused += 1
+                if self.fault == "disk-full" && refused == self.spaceReturnsAfter {
+                    faultvfs_configure(0, 0, 0, 0)
+                    emit("space-returned")
+                }
             } catch {
                 emit("fail \(id) other \(error)")
             }

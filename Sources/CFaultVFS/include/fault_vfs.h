@@ -11,6 +11,8 @@
  * by a seeded generator, newest first, which also reorders them; from then on every write and
  * sync fails, as the process of a machine that lost power can no longer write anything.
  *
+ * A full disk: from the Nth write on, writes that grow a file fail with SQLITE_FULL.
+ *
  * I/O errors: the Nth write or sync fails with SQLITE_IOERR_WRITE / SQLITE_IOERR_FSYNC, once or
  * persistently from then on.
  */
@@ -20,6 +22,9 @@ enum {
     FAULTVFS_POWER_LOSS = 1,
     FAULTVFS_FAIL_WRITE = 2,
     FAULTVFS_FAIL_SYNC = 3,
+    /* From the Nth write on, every write that would grow a file fails with SQLITE_FULL (overwrites
+       still succeed, as on a full disk), until the mode is changed ("space returns"). */
+    FAULTVFS_DISK_FULL = 4,
 };
 
 /* Registers the VFS under the name "faultvfs" as the process's default. Returns an SQLite code. */

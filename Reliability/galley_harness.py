@@ -75,8 +75,8 @@ class Server:
 class Connection:
     """One newline-framed JSON-RPC connection, authenticated with `token`."""
 
-    def __init__(self, port, token=None, timeout=10.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, token=None, timeout=10.0, host="127.0.0.1"):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
         self.reader = self.sock.makefile("r", encoding="utf-8")
         self.next_id = 0
         if token:

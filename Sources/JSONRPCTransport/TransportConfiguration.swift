@@ -14,6 +14,8 @@ public struct TransportConfiguration: Sendable {
     /// How long a closing connection keeps reading (and discarding) so the client can read its error
     /// instead of seeing a reset.
     public var lingerDuration: Duration
+    /// TLS for every connection; nil serves plaintext.
+    public var tls: ServerTLS?
 
     public init(
         host: String = "127.0.0.1",
@@ -22,7 +24,8 @@ public struct TransportConfiguration: Sendable {
         maximumConnections: Int = 1024,
         maximumInFlightPerConnection: Int = 64,
         authenticationDeadline: Duration = .seconds(10),
-        lingerDuration: Duration = .seconds(2)
+        lingerDuration: Duration = .seconds(2),
+        tls: ServerTLS? = nil
     ) {
         self.host = host
         self.port = port
@@ -31,6 +34,7 @@ public struct TransportConfiguration: Sendable {
         self.maximumInFlightPerConnection = maximumInFlightPerConnection
         self.authenticationDeadline = authenticationDeadline
         self.lingerDuration = lingerDuration
+        self.tls = tls
     }
 
     /// Parses `HOST:PORT` (`[::1]:7420` for IPv6).

@@ -15,6 +15,8 @@ public struct TestServer: Sendable {
     public let port: Int
     public let adminToken: String
     public let dataDirectory: String
+    /// How clients reach it when it speaks TLS (the pin of its certificate); nil for plaintext.
+    public let tls: ClientTLS?
     public let shutdown: @Sendable () async -> Void
 
     public var address: String { "\(self.host):\(self.port)" }
@@ -53,6 +55,7 @@ public struct TestServer: Sendable {
                 port: port,
                 adminToken: adminToken,
                 dataDirectory: directory,
+                tls: transport.tls.map { ClientTLS(trust: .pin($0.certificatePin)) },
                 shutdown: { await group.triggerGracefulShutdown() }
             )
             let result: T
@@ -77,12 +80,12 @@ public struct TestServer: Sendable {
             case .some(.none): self.adminToken
             case .some(.some(let given)): given
             }
-        return try await GalleyClient.connect(host: self.host, port: self.port, token: chosen)
+        return try await GalleyClient.connect(host: self.host, port: self.port, token: chosen, tls: self.tls)
     }
 
     /// An unauthenticated client.
     public func anonymousClient() async throws -> GalleyClient {
-        try await GalleyClient.connect(host: self.host, port: self.port, token: nil)
+        try await GalleyClient.connect(host: self.host, port: self.port, token: nil, tls: self.tls)
     }
 
     /// A byte-level connection, for asserting exact wire behaviour.

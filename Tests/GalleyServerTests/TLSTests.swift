@@ -8,8 +8,8 @@ import Testing
 /// TLS between galleyd and its clients, on real sockets with certificates made at test time.
 @Suite(.enabled(if: TestCertificates.unavailableReason == nil, "needs the openssl command to make test certificates"))
 struct TLSTests {
-    static func serverTLS(requireClientCertificates: Bool = false) throws -> ServerTLS {
-        let certificates = try TestCertificates.shared()
+    static func serverTLS(requireClientCertificates: Bool = false) async throws -> ServerTLS {
+        let certificates = try await TestCertificates.shared()
         return try ServerTLS(
             certificateChainFile: certificates.serverCertificate,
             privateKeyFile: certificates.serverKey,
@@ -18,13 +18,13 @@ struct TLSTests {
     }
 
     /// The pin of the self-signed certificate: "some other server".
-    static func otherPin() throws -> CertificatePin {
-        let certificates = try TestCertificates.shared()
+    static func otherPin() async throws -> CertificatePin {
+        let certificates = try await TestCertificates.shared()
         return try ServerTLS(certificateChainFile: certificates.selfSignedCertificate, privateKeyFile: certificates.selfSignedKey).certificatePin
     }
 
     @Test func aPinnedConnectionHandshakesAuthenticatesAndCalls() async throws {
-        let tls = try Self.serverTLS()
+        let tls = try await Self.serverTLS()
         try await TestServer.with(configure: { $0.tls = tls }) { server in
             let client = try await GalleyClient.connect(
                 host: server.host, port: server.port, token: server.adminToken, tls: ClientTLS(trust: .pin(tls.certificatePin))
@@ -37,20 +37,20 @@ struct TLSTests {
     }
 
     @Test func thePinIsTheSHA256OfTheLeafCertificateDER() async throws {
-        let certificates = try TestCertificates.shared()
+        let certificates = try await TestCertificates.shared()
         let computed = try await runCommand(
             URL(fileURLWithPath: "/bin/sh"), ["-c", "openssl x509 -in \"$0\" -outform der | sha256sum", certificates.serverCertificate]
         )
         let hex = try #require(computed.stdout.split(separator: " ").first.map(String.init))
-        #expect(try Self.serverTLS().certificatePin.description == "sha256:" + hex)
+        #expect(try await Self.serverTLS().certificatePin.description == "sha256:" + hex)
         #expect(CertificatePin("SHA256:" + hex.uppercased()) == CertificatePin("sha256:" + hex))
         #expect(CertificatePin("sha256:abc") == nil)
         #expect(CertificatePin("md5:" + hex) == nil)
     }
 
     @Test func aWrongPinIsRefusedWithBothPinsNamed() async throws {
-        let tls = try Self.serverTLS()
-        let wrong = try Self.otherPin()
+        let tls = try await Self.serverTLS()
+        let wrong = try await Self.otherPin()
         try await TestServer.with(configure: { $0.tls = tls }) { server in
             do {
                 let client = try await GalleyClient.connect(host: server.host, port: server.port, token: server.adminToken, tls: ClientTLS(trust: .pin(wrong)))
@@ -67,8 +67,8 @@ struct TLSTests {
     }
 
     @Test func aCAVerifiedConnectionWorksAndAnUnknownAuthorityIsRefused() async throws {
-        let certificates = try TestCertificates.shared()
-        let tls = try Self.serverTLS()
+        let certificates = try await TestCertificates.shared()
+        let tls = try await Self.serverTLS()
         try await TestServer.with(configure: { $0.tls = tls }) { server in
             // The certificate names 127.0.0.1 (an IP SAN), which is what the client dialled.
             let trusted = try await GalleyClient.connect(
@@ -88,7 +88,7 @@ struct TLSTests {
     }
 
     @Test func aPlaintextClientGetsACleanCloseAndTheServerKeepsServing() async throws {
-        let tls = try Self.serverTLS()
+        let tls = try await Self.serverTLS()
         try await TestServer.with(configure: { $0.tls = tls }) { server in
             let raw = try await RawConnection.connect(host: server.host, port: server.port)
             try await raw.send(#"{"jsonrpc":"2.0","id":1,"method":"server.ping"}"# + "\n")
@@ -108,8 +108,8 @@ struct TLSTests {
     }
 
     @Test func clientCertificatesAreRequiredAndCheckedWhenConfigured() async throws {
-        let certificates = try TestCertificates.shared()
-        let tls = try Self.serverTLS(requireClientCertificates: true)
+        let certificates = try await TestCertificates.shared()
+        let tls = try await Self.serverTLS(requireClientCertificates: true)
         #expect(tls.requiresClientCertificates)
         try await TestServer.with(configure: { $0.tls = tls }) { server in
             let trust = ClientTLS.Trust.certificateAuthorities(file: certificates.caCertificate)
@@ -134,8 +134,8 @@ struct TLSTests {
         }
     }
 
-    @Test func unusableTLSFilesAreReportedByName() throws {
-        let certificates = try TestCertificates.shared()
+    @Test func unusableTLSFilesAreReportedByName() async throws {
+        let certificates = try await TestCertificates.shared()
         #expect(throws: TLSSetupError.self) {
             try ServerTLS(certificateChainFile: "/nonexistent/server.pem", privateKeyFile: certificates.serverKey)
         }
@@ -176,8 +176,8 @@ struct TLSTests {
     }
 
     @Test func galleydServesTLSAndTheCLIConnectsByCAOrPin() async throws {
-        let certificates = try TestCertificates.shared()
-        let pin = try Self.serverTLS().certificatePin
+        let certificates = try await TestCertificates.shared()
+        let pin = try await Self.serverTLS().certificatePin
         let directory = try TemporaryDirectory.make()
         defer { TemporaryDirectory.remove(directory) }
         let server = try await ServerProcess.start(
@@ -191,7 +191,8 @@ struct TLSTests {
         #expect(try JSONParser.parse(byCA.stdout)["role"] == "admin")
         let byPin = try await runCommand(galley, ["article", "list", "--tls-pin", pin.description], environment: environment)
         #expect(byPin.status == 0, "\(byPin.stderr)")
-        let wrongPin = try await runCommand(galley, ["article", "list", "--tls-pin", try Self.otherPin().description], environment: environment)
+        let otherPin = try await Self.otherPin()
+        let wrongPin = try await runCommand(galley, ["article", "list", "--tls-pin", otherPin.description], environment: environment)
         #expect(wrongPin.status == 3)
         #expect(wrongPin.stderr.contains("not the pinned one"), "\(wrongPin.stderr)")
         let plaintext = try await runCommand(galley, ["article", "list"], environment: environment)
@@ -202,9 +203,9 @@ struct TLSTests {
     }
 
     @Test func aReplicaClonedOverTLSKeepsItsPinAndRefusesAChangedCertificate() async throws {
-        let certificates = try TestCertificates.shared()
-        let pin = try Self.serverTLS().certificatePin
-        let otherPin = try Self.otherPin()
+        let certificates = try await TestCertificates.shared()
+        let pin = try await Self.serverTLS().certificatePin
+        let otherPin = try await Self.otherPin()
         let directory = try TemporaryDirectory.make()
         defer { TemporaryDirectory.remove(directory) }
         let data = directory + "/galley-data"

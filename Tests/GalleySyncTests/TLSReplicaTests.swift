@@ -10,7 +10,7 @@ import Testing
 @Suite(.enabled(if: TestCertificates.unavailableReason == nil, "needs the openssl command to make test certificates"))
 struct TLSReplicaTests {
     @Test func aCloneOverTLSStoresThePinAndLaterPullsVerifyIt() async throws {
-        let certificates = try TestCertificates.shared()
+        let certificates = try await TestCertificates.shared()
         let tls = try ServerTLS(certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey)
         let otherPin = try ServerTLS(certificateChainFile: certificates.selfSignedCertificate, privateKeyFile: certificates.selfSignedKey).certificatePin
         try await TestServer.with(configure: { $0.tls = tls }) { server in

@@ -20,36 +20,40 @@ public struct TestCertificates: Sendable {
     public var clientCertificate: String { self.directory + "/client.pem" }
     public var clientKey: String { self.directory + "/client.key" }
 
-    /// Why TLS tests cannot run here, or nil when they can.
-    public static let unavailableReason: String? = {
-        switch Self.made {
-        case .success: nil
-        case .failure(let error): "cannot make test certificates: \(error)"
-        }
-    }()
+    /// The openssl command, if installed.
+    public static let openssl: URL? = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/opt/homebrew/bin/openssl"]
+        .first(where: FileManager.default.isExecutableFile(atPath:))
+        .map { URL(fileURLWithPath: $0) }
 
-    /// The certificates, made once per test process.
-    public static func shared() throws -> TestCertificates {
-        try Self.made.get()
+    /// Why TLS tests cannot run here, or nil when they can.
+    public static let unavailableReason: String? =
+        Self.openssl == nil ? "the openssl command is not installed (apt-get install openssl): cannot make test certificates" : nil
+
+    private static let maker = Maker()
+
+    /// The certificates, made once per test process (without blocking a thread of the
+    /// cooperative pool, which has only as many threads as cores).
+    public static func shared() async throws -> TestCertificates {
+        try await Self.maker.certificates()
     }
 
-    private static let made: Result<TestCertificates, TestFailure> = {
-        guard let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/opt/homebrew/bin/openssl"].first(where: FileManager.default.isExecutableFile(atPath:))
-        else {
-            return .failure(TestFailure("the openssl command is not installed (apt-get install openssl)"))
-        }
-        do {
-            let directory = try TemporaryDirectory.make()
-            try Self.make(in: directory, openssl: URL(fileURLWithPath: openssl))
-            return .success(TestCertificates(directory: directory))
-        } catch let error as TestFailure {
-            return .failure(error)
-        } catch {
-            return .failure(TestFailure("\(error)"))
-        }
-    }()
+    private actor Maker {
+        private var making: Task<TestCertificates, any Error>?
 
-    private static func make(in directory: String, openssl: URL) throws {
+        func certificates() async throws -> TestCertificates {
+            if let making = self.making { return try await making.value }
+            let task = Task {
+                guard let openssl = TestCertificates.openssl else { throw TestFailure(TestCertificates.unavailableReason ?? "no openssl") }
+                let directory = try TemporaryDirectory.make()
+                try await TestCertificates.make(in: directory, openssl: openssl)
+                return TestCertificates(directory: directory)
+            }
+            self.making = task
+            return try await task.value
+        }
+    }
+
+    private static func make(in directory: String, openssl: URL) async throws {
         let newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         let serverNames = "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost"
         try """
@@ -74,18 +78,9 @@ public struct TestCertificates: Sendable {
             ["x509", "-req", "-in", "client.csr", "-CA", "client-ca.pem", "-CAkey", "client-ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "2", "-extfile", "client.ext"],
         ]
         for arguments in steps {
-            let process = Process()
-            process.executableURL = openssl
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let message = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw TestFailure("openssl \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
+            let result = try await runCommand(openssl, arguments, directory: directory)
+            guard result.status == 0 else {
+                throw TestFailure("openssl \(arguments.joined(separator: " ")) failed: \(result.stderr)")
             }
         }
     }

@@ -34,7 +34,10 @@ public struct TestServer: Sendable {
         let store = try SQLiteStore(directory: directory, logger: logger)
         let tokenPath = try await AdminBootstrap.ensureAdminToken(store: store, dataDirectory: directory, logger: logger)!
         let adminToken = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        var transport = TransportConfiguration(host: "127.0.0.1", port: 0)
+        // A test that holds an unauthenticated connection (anonymous calls, wrong tokens) can
+        // outlast galleyd's 10 s authentication deadline on a loaded 2-core machine; the tests of
+        // the deadline itself set their own.
+        var transport = TransportConfiguration(host: "127.0.0.1", port: 0, authenticationDeadline: .seconds(120))
         configure(&transport)
         let (addresses, addressContinuation) = AsyncStream<SocketAddress>.makeStream()
         let server = try GalleyServer(store: store, transport: transport, logger: logger) { address in

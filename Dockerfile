@@ -19,4 +19,6 @@ COPY --from=build /out/ /usr/local/bin/
 USER galley
 VOLUME /data
 EXPOSE 7420
-CMD ["galleyd", "--listen", "0.0.0.0:7420", "--data", "/data"]
+# Plaintext inside the container network only (docker-compose publishes the port on the host's
+# loopback); for TLS mount a certificate and run with --tls-cert/--tls-key instead.
+CMD ["galleyd", "--listen", "0.0.0.0:7420", "--data", "/data", "--insecure-plaintext"]

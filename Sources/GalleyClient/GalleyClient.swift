@@ -10,17 +10,18 @@ public final class GalleyClient: Sendable {
         self.connection = connection
     }
 
-    /// Connects to `address` (`HOST:PORT`) and, with a token, authenticates.
-    public static func connect(to address: String, token: String? = nil) async throws -> GalleyClient {
+    /// Connects to `address` (`HOST:PORT`), over TLS when `tls` is given, and, with a token,
+    /// authenticates (the token is sent only after the handshake has checked the server).
+    public static func connect(to address: String, token: String? = nil, tls: ClientTLS? = nil) async throws -> GalleyClient {
         guard let (host, port) = TransportConfiguration.parseListenAddress(address) else {
             throw ClientError.cannotConnect(host: address, port: 0, reason: "the address must be HOST:PORT")
         }
-        return try await Self.connect(host: host, port: port, token: token)
+        return try await Self.connect(host: host, port: port, token: token, tls: tls)
     }
 
-    /// Connects to `host:port` and, with a token, authenticates.
-    public static func connect(host: String, port: Int, token: String? = nil) async throws -> GalleyClient {
-        let connection = try await JSONRPCClientConnection.connect(host: host, port: port)
+    /// Connects to `host:port`, over TLS when `tls` is given, and, with a token, authenticates.
+    public static func connect(host: String, port: Int, token: String? = nil, tls: ClientTLS? = nil) async throws -> GalleyClient {
+        let connection = try await JSONRPCClientConnection.connect(host: host, port: port, tls: tls)
         let client = GalleyClient(connection: connection)
         if let token {
             do {
@@ -32,6 +33,9 @@ public final class GalleyClient: Sendable {
         }
         return client
     }
+
+    /// The pin of the server's certificate on a TLS connection (nil without TLS).
+    public var serverCertificatePin: CertificatePin? { self.connection.serverCertificatePin }
 
     /// Calls a method with named params; errors from the server are thrown as ``JSONRPCError``.
     public func call(_ method: String, _ params: JSONObject = [:]) async throws -> JSONValue {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GalleyModel
 import JSONRPC
+import JSONRPCTransport
 
 /// A replica: one directory whose `.galley/` holds a SQLite copy of a server's content (the
 /// local view, the last known server state of edited entities, the outbox of local edits and the
@@ -11,7 +12,7 @@ public struct Replica: Sendable {
     /// The replica's directory (the one holding `.galley/`).
     public let directory: String
     /// The server this replica mirrors.
-    public let settings: ReplicaSettings
+    public private(set) var settings: ReplicaSettings
     let pool: DatabasePool
 
     /// `DIR/.galley`.
@@ -28,11 +29,13 @@ public struct Replica: Sendable {
     /// saved with mode 0600 when `saveToken`.
     public static func create(at directory: String, server: String, token: String?, saveToken: Bool) throws -> Replica {
         let absolute = Self.absolute(directory)
+        var settings = ReplicaSettings(server: server)
         if FileManager.default.fileExists(atPath: Self.settingsPath(absolute)) {
             let existing = try ReplicaSettings.read(from: Self.settingsPath(absolute))
             guard existing.server == server else {
                 throw ReplicaError.alreadyExists("\(absolute) is already a replica of \(existing.server), not \(server)")
             }
+            settings = existing  // a resumed clone keeps the certificate pin it saw first
         } else if FileManager.default.fileExists(atPath: absolute),
             let contents = try? FileManager.default.contentsOfDirectory(atPath: absolute), !contents.isEmpty,
             contents != [".galley"]  // a clone killed before it wrote its settings: start over in it
@@ -44,7 +47,7 @@ public struct Replica: Sendable {
         } catch {
             throw ReplicaError.unusable("cannot create \(Self.metadataDirectory(absolute)): \(error.localizedDescription)")
         }
-        let replica = try Replica(directory: absolute, settings: ReplicaSettings(server: server))
+        let replica = try Replica(directory: absolute, settings: settings)
         if let token, saveToken { try replica.saveToken(token) }
         // Settings last: their presence marks a directory as a replica.
         try replica.settings.write(to: Self.settingsPath(absolute))
@@ -56,6 +59,22 @@ public struct Replica: Sendable {
         let absolute = Self.absolute(directory)
         guard FileManager.default.fileExists(atPath: Self.settingsPath(absolute)) else { throw ReplicaError.notAReplica(absolute) }
         return try Replica(directory: absolute, settings: try ReplicaSettings.read(from: Self.settingsPath(absolute)))
+    }
+
+    /// Saves `pin` as the certificate the server must present from now on and returns the
+    /// replica with the new settings.
+    public func rememberingTLSPin(_ pin: CertificatePin) throws -> Replica {
+        var settings = try ReplicaSettings.read(from: Self.settingsPath(self.directory))
+        settings.tlsPin = pin
+        try settings.write(to: Self.settingsPath(self.directory))
+        var replica = self
+        replica.settings = settings
+        return replica
+    }
+
+    /// The settings as saved now (another command may have saved a pin since this value was made).
+    func currentSettings() -> ReplicaSettings {
+        (try? ReplicaSettings.read(from: Self.settingsPath(self.directory))) ?? self.settings
     }
 
     /// The replica directory at or above `start`, found the way git finds its repository.

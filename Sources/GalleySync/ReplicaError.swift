@@ -1,4 +1,5 @@
 import JSONRPC
+import JSONRPCTransport
 
 /// Why a replica operation failed, in words an editor can act on.
 public enum ReplicaError: Error, Sendable, CustomStringConvertible {
@@ -19,6 +20,8 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
     case invalidResolution(String)
     /// No token was given and none is saved in the replica.
     case noToken
+    /// The server presented a certificate other than the one the replica pinned at its clone.
+    case certificateChanged(server: String, pinned: CertificatePin, presented: CertificatePin)
 
     public var description: String {
         switch self {
@@ -38,6 +41,13 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
             reason
         case .noToken:
             "no token: pass --token, --token-file or GALLEY_TOKEN (the replica saved none)"
+        case .certificateChanged(let server, let pinned, let presented):
+            """
+            refused: the server at \(server) presented a different TLS certificate than at the clone \
+            (pinned \(pinned), now \(presented)). Someone may be intercepting the connection; nothing \
+            was sent. If the server's operator confirms the certificate was replaced and its pin is \
+            \(presented), run the command again with --tls-pin \(presented) to pin it.
+            """
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import JSONRPCTransport
 
 /// What a replica remembers outside its database: the server it mirrors (in
 /// `.galley/settings.json`) and, unless the editor chose otherwise, the token (in `.galley/token`,
@@ -8,12 +9,22 @@ public struct ReplicaSettings: Sendable, Hashable {
     /// `HOST:PORT` of the server.
     public var server: String
 
+    /// The pin of the certificate the server presented when the replica first connected over
+    /// TLS (its clone); nil for a replica of a plaintext server. While set, every connection is
+    /// TLS and must see exactly this certificate.
+    public var tlsPin: CertificatePin?
+
     /// Settings for a replica of `server` (`HOST:PORT`).
-    public init(server: String) {
+    public init(server: String, tlsPin: CertificatePin? = nil) {
         self.server = server
+        self.tlsPin = tlsPin
     }
 
-    var json: JSONValue { .object(["server": .string(self.server)]) }
+    var json: JSONValue {
+        var object: JSONObject = ["server": .string(self.server)]
+        if let tlsPin { object["tls"] = .object(["pin": .string(tlsPin.description)]) }
+        return .object(object)
+    }
 
     static func read(from path: String) throws -> ReplicaSettings {
         let text: String
@@ -25,7 +36,14 @@ public struct ReplicaSettings: Sendable, Hashable {
         guard let value = try? JSONParser.parse(text), let server = value["server"]?.stringValue else {
             throw ReplicaError.unusable("\(path) is not a replica settings file (it needs {\"server\": \"HOST:PORT\"})")
         }
-        return ReplicaSettings(server: server)
+        var settings = ReplicaSettings(server: server)
+        if let tls = value["tls"] {
+            guard let text = tls["pin"]?.stringValue, let pin = CertificatePin(text) else {
+                throw ReplicaError.unusable("\(path): tls.pin must be sha256: and 64 hex digits")
+            }
+            settings.tlsPin = pin
+        }
+        return settings
     }
 
     func write(to path: String) throws {

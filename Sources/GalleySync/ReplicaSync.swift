@@ -67,9 +67,36 @@ public struct ReplicaSync: Sendable {
     }
 
     /// Connects to the replica's server with `token`, or the token saved in the replica.
-    public static func connect(_ replica: Replica, token: String? = nil) async throws -> GalleyClient {
+    ///
+    /// TLS: a replica that saved a certificate pin (at its clone) connects over TLS and accepts
+    /// only that certificate; a different one is ``ReplicaError/certificateChanged(server:pinned:presented:)``.
+    /// `tls` asks for TLS on a replica without a pin (the clone: the certificate is checked as
+    /// `tls` says, then its pin is saved), and a `tls` with an explicit pin replaces the saved
+    /// one once the server presents it (a renewed certificate the editor confirmed).
+    public static func connect(_ replica: Replica, token: String? = nil, tls requested: ClientTLS? = nil) async throws -> GalleyClient {
         guard let token = token ?? replica.savedToken() else { throw ReplicaError.noToken }
-        return try await GalleyClient.connect(to: replica.settings.server, token: token)
+        let settings = replica.currentSettings()
+        var tls = requested
+        if let pinned = settings.tlsPin {
+            var pinnedTLS = requested ?? ClientTLS()
+            if case .pin = pinnedTLS.trust {} else { pinnedTLS.trust = .pin(pinned) }
+            tls = pinnedTLS
+        }
+        let client: GalleyClient
+        do {
+            client = try await GalleyClient.connect(to: settings.server, token: token, tls: tls)
+        } catch ClientError.certificatePinMismatch(_, _, let expected, let actual) where expected == settings.tlsPin {
+            throw ReplicaError.certificateChanged(server: settings.server, pinned: expected, presented: actual)
+        }
+        if let pin = client.serverCertificatePin, pin != settings.tlsPin {
+            do {
+                _ = try replica.rememberingTLSPin(pin)
+            } catch {
+                await client.close()
+                throw error
+            }
+        }
+        return client
     }
 
     // MARK: - Pull

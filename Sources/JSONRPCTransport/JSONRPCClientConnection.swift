@@ -8,10 +8,17 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     case cannotConnect(host: String, port: Int, reason: String)
     case connectionClosed
     case malformedReply(String)
+    /// The TLS handshake failed: the server does not speak TLS, or its certificate is not trusted.
+    case tlsHandshakeFailed(host: String, port: Int, reason: String)
+    /// The server's certificate is not the pinned one.
+    case certificatePinMismatch(host: String, port: Int, expected: CertificatePin, actual: CertificatePin)
 
     public var description: String {
         switch self {
         case .cannotConnect(let host, let port, let reason): "cannot connect to \(host):\(port): \(reason)"
+        case .tlsHandshakeFailed(let host, let port, let reason): "the TLS handshake with \(host):\(port) failed: \(reason)"
+        case .certificatePinMismatch(let host, let port, let expected, let actual):
+            "the certificate of \(host):\(port) is not the pinned one: expected \(expected), the server presented \(actual)"
         case .connectionClosed: "the connection was closed before the reply arrived"
         case .malformedReply(let reason): "the server sent a malformed reply: \(reason)"
         }
@@ -25,6 +32,9 @@ public final class JSONRPCClientConnection: Sendable {
     private let router: ReplyRouter
     private let nextID = Atomic<Int>(0)
 
+    /// The pin of the certificate the server presented, on a TLS connection (nil without TLS).
+    public let serverCertificatePin: CertificatePin?
+
     /// Notifications the server sends on its own (e.g. `sync.changed`).
     public let notifications: AsyncStream<JSONRPCRequest>
 
@@ -32,27 +42,47 @@ public final class JSONRPCClientConnection: Sendable {
     /// progress displays.
     public var bytesReceived: Int { self.router.bytesReceived.load(ordering: .relaxed) }
 
-    private init(channel: any Channel, router: ReplyRouter, notifications: AsyncStream<JSONRPCRequest>) {
+    private init(
+        channel: any Channel,
+        router: ReplyRouter,
+        notifications: AsyncStream<JSONRPCRequest>,
+        serverCertificatePin: CertificatePin?
+    ) {
         self.channel = channel
         self.router = router
         self.notifications = notifications
+        self.serverCertificatePin = serverCertificatePin
     }
 
-    /// Connects to `host:port`.
+    /// Connects to `host:port`; with `tls`, returns once the handshake has succeeded.
+    ///
+    /// Throws ``ClientError/cannotConnect(host:port:reason:)`` when the TCP connection fails,
+    /// ``ClientError/tlsHandshakeFailed(host:port:reason:)`` or
+    /// ``ClientError/certificatePinMismatch(host:port:expected:actual:)`` when TLS does, and
+    /// ``TLSSetupError`` when a file named in `tls` cannot be used.
     public static func connect(
         host: String,
         port: Int,
+        tls: ClientTLS? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         maximumMessageBytes: Int = 1 << 30
     ) async throws -> JSONRPCClientConnection {
         let (stream, continuation) = AsyncStream<JSONRPCRequest>.makeStream(bufferingPolicy: .bufferingNewest(1024))
         let router = ReplyRouter(notifications: continuation)
+        let sslContext = try tls?.makeContext()
+        let pinCheck = PinCheck()
+        let handshake = tls.map { _ in eventLoopGroup.any().makePromise(of: CertificatePin.self) }
+        let channel: any Channel
         do {
-            let channel = try await ClientBootstrap(group: eventLoopGroup)
+            channel = try await ClientBootstrap(group: eventLoopGroup)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connectTimeout(.seconds(10))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls, let sslContext, let handshake {
+                            try channel.pipeline.syncOperations.addHandler(tls.makeHandler(context: sslContext, host: host, check: pinCheck))
+                            try channel.pipeline.syncOperations.addHandler(TLSHandshakeWatcher(handshake: handshake, timeout: tls.handshakeTimeout))
+                        }
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(FrameDecoder(maximumMessageBytes: maximumMessageBytes))
                         )
@@ -61,9 +91,22 @@ public final class JSONRPCClientConnection: Sendable {
                 }
                 .connect(host: host, port: port)
                 .get()
-            return JSONRPCClientConnection(channel: channel, router: router, notifications: stream)
         } catch {
+            handshake?.fail(error)
             throw ClientError.cannotConnect(host: host, port: port, reason: "\(error)")
+        }
+        guard let tls, let handshake else {
+            return JSONRPCClientConnection(channel: channel, router: router, notifications: stream, serverCertificatePin: nil)
+        }
+        do {
+            let pin = try await handshake.futureResult.get()
+            return JSONRPCClientConnection(channel: channel, router: router, notifications: stream, serverCertificatePin: pin)
+        } catch {
+            try? await channel.close()
+            if case .pin(let expected) = tls.trust, let actual = pinCheck.actual, actual != expected {
+                throw ClientError.certificatePinMismatch(host: host, port: port, expected: expected, actual: actual)
+            }
+            throw ClientError.tlsHandshakeFailed(host: host, port: port, reason: "\(error)")
         }
     }
 

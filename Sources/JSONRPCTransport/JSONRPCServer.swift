@@ -41,6 +41,7 @@ public final class JSONRPCServer: Service, Sendable {
 
     public func run() async throws {
         let maximumMessageBytes = self.configuration.maximumMessageBytes
+        let tls = self.configuration.tls
         let serverChannel = try await ServerBootstrap(group: self.eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
@@ -48,9 +49,16 @@ public final class JSONRPCServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: self.configuration.host, port: self.configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Reads are noted before TLS, so a handshake trickled byte by byte counts as
+                    // an unfinished message too (slowloris). Then TLS: the framing and everything
+                    // after it see only plaintext; a client that does not speak TLS fails the
+                    // handshake and only its connection ends.
                     let progress = ReadProgress()
+                    try channel.pipeline.syncOperations.addHandler(ReadProgressMarker(progress))
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(tls.makeHandler())
+                    }
                     try channel.pipeline.syncOperations.addHandlers(
-                        ReadProgressMarker(progress),
                         ByteToMessageHandler(FrameDecoder(maximumMessageBytes: maximumMessageBytes)),
                         MessageCompletionMarker(progress)
                     )
@@ -63,7 +71,13 @@ public final class JSONRPCServer: Service, Sendable {
             }
         if let address = serverChannel.channel.localAddress {
             let host = address.ipAddress.map { address.protocol == .inet6 ? "[\($0)]" : $0 } ?? self.configuration.host
-            self.logger.info("listening", metadata: ["address": "\(host):\(address.port ?? self.configuration.port)"])
+            var metadata: Logger.Metadata = ["address": "\(host):\(address.port ?? self.configuration.port)", "tls": "off"]
+            if let tls {
+                metadata["tls"] = "on"
+                metadata["certificatePin"] = "\(tls.certificatePin)"
+                metadata["clientCertificates"] = tls.requiresClientCertificates ? "required" : "not asked"
+            }
+            self.logger.info("listening", metadata: metadata)
             self.onListening(address)
         }
         await withDiscardingTaskGroup { group in

@@ -19,6 +19,8 @@ public struct TransportConfiguration: Sendable {
     /// How long a closing connection keeps reading (and discarding) so the client can read its error
     /// instead of seeing a reset.
     public var lingerDuration: Duration
+    /// TLS for every connection; nil serves plaintext.
+    public var tls: ServerTLS?
 
     public init(
         host: String = "127.0.0.1",
@@ -29,7 +31,8 @@ public struct TransportConfiguration: Sendable {
         authenticationDeadline: Duration = .seconds(10),
         frameReadDeadline: Duration = .seconds(30),
         idleTimeout: Duration? = .seconds(900),
-        lingerDuration: Duration = .seconds(2)
+        lingerDuration: Duration = .seconds(2),
+        tls: ServerTLS? = nil
     ) {
         self.frameReadDeadline = frameReadDeadline
         self.idleTimeout = idleTimeout
@@ -40,6 +43,7 @@ public struct TransportConfiguration: Sendable {
         self.maximumInFlightPerConnection = maximumInFlightPerConnection
         self.authenticationDeadline = authenticationDeadline
         self.lingerDuration = lingerDuration
+        self.tls = tls
     }
 
     /// Parses `HOST:PORT` (`[::1]:7420` for IPv6).

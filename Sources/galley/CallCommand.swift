@@ -50,10 +50,17 @@ struct CallCommand: AsyncParsableCommand {
         }
         let client: GalleyClient
         do {
-            client = try await GalleyClient.connect(to: self.connection.serverAddress, token: try self.connection.resolvedToken())
+            client = try await GalleyClient.connect(
+                to: self.connection.serverAddress,
+                token: try self.connection.resolvedToken(),
+                tls: try self.connection.tls.resolved()
+            )
         } catch let error as JSONRPCError {
             Output.printError(error)
             throw ExitCode(1)
+        } catch let error as TLSSetupError {
+            FileHandle.standardError.write(Data("galley: \(error)\n".utf8))
+            throw ExitCode(2)
         } catch {
             FileHandle.standardError.write(Data("galley: \(error)\nIs galleyd running? Start it with `galleyd` or pass --server HOST:PORT.\n".utf8))
             throw ExitCode(3)

@@ -19,6 +19,11 @@ struct CloneCommand: AsyncParsableCommand {
             Examples:
               galley clone 127.0.0.1:7420 newsroom --token-file galley-data/admin.token
               GALLEY_TOKEN=... galley clone galley.internal:7420 ~/stories --no-save-token
+              galley clone galley.example.org:7420 desk --tls --token-file desk.token
+
+            Over TLS (--tls, --tls-ca or --tls-pin) the clone saves the pin of the server's
+            certificate in DIR/.galley/settings.json; every later pull, push and sync accepts
+            only that certificate.
             """
     )
 
@@ -29,6 +34,7 @@ struct CloneCommand: AsyncParsableCommand {
     var directory: String
 
     @OptionGroup var credentials: TokenOptions
+    @OptionGroup var tls: TLSOptions
 
     @Flag(name: .long, help: "Do not save the token in the replica.")
     var noSaveToken = false
@@ -43,10 +49,12 @@ struct CloneCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandErrors.run {
             guard let token = try self.credentials.resolvedToken() else { throw ReplicaError.noToken }
+            let tls = try self.tls.resolved()
             let replica = try Replica.create(at: self.directory, server: self.server, token: token, saveToken: !self.noSaveToken)
             let client: GalleyClient
             do {
-                client = try await GalleyClient.connect(to: self.server, token: token)
+                // Over TLS this saves the server certificate's pin in the replica's settings.
+                client = try await ReplicaSync.connect(replica, token: token, tls: tls)
             } catch let error as ClientError {
                 CommandErrors.say("galley: \(error)\nIs galleyd running there?")
                 throw ExitCode(3)

@@ -6,7 +6,8 @@ import JSONRPC
 import JSONRPCTransport
 
 /// Runs a command body and turns failures into the CLI's messages and exit codes: 1 an error
-/// from the server or the replica, 3 cannot connect, 130 interrupted.
+/// from the server or the replica, 2 unusable TLS files, 3 cannot connect (or the server's
+/// certificate changed), 130 interrupted.
 enum CommandErrors {
     static func run(_ body: () async throws -> Void) async throws {
         do {
@@ -16,6 +17,10 @@ enum CommandErrors {
         } catch let error as ValidationError {
             throw error
         } catch let error as ReplicaError {
+            if case .certificateChanged = error {
+                Self.say("galley: \(error)")
+                throw ExitCode(3)
+            }
             if case .refused(let rpcError) = error {
                 Output.printError(rpcError)
             } else {
@@ -28,6 +33,9 @@ enum CommandErrors {
         } catch let error as ClientError {
             Self.say("galley: \(error)\nThe replica is intact; run the command again when the server is reachable.")
             throw ExitCode(3)
+        } catch let error as TLSSetupError {
+            Self.say("galley: \(error)")
+            throw ExitCode(2)
         } catch is CancellationError {
             Self.say("galley: interrupted; the replica is intact and the next run continues")
             throw ExitCode(130)

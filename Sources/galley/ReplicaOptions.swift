@@ -9,6 +9,7 @@ struct ReplicaOptions: ParsableArguments {
     var replica: String?
 
     @OptionGroup var credentials: TokenOptions
+    @OptionGroup var tls: TLSOptions
 
     /// Opens the replica named by --replica, or the one at or above the current directory.
     func open() throws -> Replica {
@@ -18,9 +19,10 @@ struct ReplicaOptions: ParsableArguments {
         return try Replica.open(at: found)
     }
 
-    /// A connection to the replica's server, with the given token or the one the replica saved.
+    /// A connection to the replica's server, with the given token or the one the replica saved,
+    /// over TLS checked against the pin the replica saved (or the TLS options given).
     func connect(_ replica: Replica) async throws -> GalleyClient {
-        try await ReplicaSync.connect(replica, token: try self.credentials.resolvedToken())
+        try await ReplicaSync.connect(replica, token: try self.credentials.resolvedToken(), tls: try self.tls.resolved())
     }
 
     /// Opens the replica, connects, runs `body` with a sync session and a progress display, and

@@ -44,8 +44,9 @@ struct SyncCommand: AsyncParsableCommand {
     private func watchUntilInterrupted(_ replica: Replica) async throws {
         let token = try self.options.credentials.resolvedToken() ?? replica.savedToken()
         guard let token else { throw ReplicaError.noToken }
+        let tls = try self.options.tls.resolved()
         let watcher = SyncWatcher(replica: replica, onEvent: Self.report) {
-            try await ReplicaSync.connect(replica, token: token)
+            try await ReplicaSync.connect(replica, token: token, tls: tls)
         }
         let task = Task { await watcher.run() }
         signal(SIGINT, SIG_IGN)

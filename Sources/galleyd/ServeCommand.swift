@@ -16,7 +16,13 @@ struct ServeCommand: AsyncParsableCommand {
             Stops on SIGTERM or SIGINT: stops accepting, lets requests in flight finish (up to
             --shutdown-timeout), closes the database and exits 0.
 
-            Example: galleyd serve --listen 127.0.0.1:7420 --data ./galley-data
+            Without TLS galleyd listens only on loopback addresses (127.0.0.0/8, ::1); anywhere
+            else it needs --tls-cert and --tls-key, or --insecure-plaintext. At startup it logs the
+            certificate's pin (certificatePin=sha256:...), which clients can give as --tls-pin.
+
+            Examples:
+              galleyd serve --listen 127.0.0.1:7420 --data ./galley-data
+              galleyd serve --listen 0.0.0.0:7420 --tls-cert server.pem --tls-key server.key
             """
     )
 
@@ -25,6 +31,21 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var storage: StorageOptions
     @OptionGroup var logging: LoggingOptions
+
+    @Option(name: .long, help: "Serve TLS with this PEM certificate chain, leaf first (env GALLEY_TLS_CERT); needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "The PEM private key of --tls-cert (env GALLEY_TLS_KEY).")
+    var tlsKey: String?
+
+    @Option(name: .long, help: "Require client certificates signed by a CA in this PEM file (env GALLEY_TLS_CLIENT_CA); needs --tls-cert.")
+    var tlsClientCa: String?
+
+    @Flag(
+        name: .long,
+        help: "Allow plaintext on a non-loopback --listen or --metrics address, e.g. behind a TLS proxy (env GALLEY_INSECURE_PLAINTEXT=1)."
+    )
+    var insecurePlaintext = false
 
     @Option(name: .long, help: "Serve Prometheus metrics at http://HOST:PORT/metrics; off unless given (env GALLEY_METRICS).")
     var metrics: String = Environment.value("GALLEY_METRICS") ?? ""
@@ -62,6 +83,11 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var noGroupCommit = false
 
+    /// The TLS files from the flags or their environment variables.
+    var certificateFile: String? { self.tlsCert ?? Environment.value("GALLEY_TLS_CERT") }
+    var keyFile: String? { self.tlsKey ?? Environment.value("GALLEY_TLS_KEY") }
+    var clientCAFile: String? { self.tlsClientCa ?? Environment.value("GALLEY_TLS_CLIENT_CA") }
+
     /// The flag or its environment variable: a benchmark starts one server each way.
     var groupCommitDisabled: Bool { self.noGroupCommit || Environment.flag("GALLEY_NO_GROUP_COMMIT") }
 
@@ -81,11 +107,48 @@ struct ServeCommand: AsyncParsableCommand {
         if !self.metrics.isEmpty, TransportConfiguration.parseListenAddress(self.metrics) == nil {
             throw ValidationError("--metrics must be HOST:PORT, e.g. 127.0.0.1:9420, not \"\(metrics)\"")
         }
+        if (self.certificateFile == nil) != (self.keyFile == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        if self.clientCAFile != nil, self.certificateFile == nil {
+            throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key")
+        }
+    }
+
+    /// The TLS files loaded, or nil without --tls-cert; a file that cannot be used exits 2.
+    private func serverTLS() throws -> ServerTLS? {
+        guard let certificate = self.certificateFile, let key = self.keyFile else { return nil }
+        do {
+            return try ServerTLS(certificateChainFile: certificate, privateKeyFile: key, clientCAFile: self.clientCAFile)
+        } catch {
+            FileHandle.standardError.write(Data("galleyd: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// Exits 2, saying why, when a listener would serve plaintext beyond this machine.
+    private func refusePlaintextBeyondLoopback(listen: (host: String, port: Int), tls: ServerTLS?) throws {
+        let allowed = self.insecurePlaintext || Environment.flag("GALLEY_INSECURE_PLAINTEXT")
+        var refusals: [String] = []
+        if tls == nil, let refusal = ListenPolicy.plaintextRefusal(host: listen.host, what: "--listen \(self.listen)", insecurePlaintextAllowed: allowed) {
+            refusals.append(refusal)
+        }
+        if let metrics = TransportConfiguration.parseListenAddress(self.metrics),
+            let refusal = ListenPolicy.plaintextRefusal(host: metrics.host, what: "--metrics \(self.metrics) (always plaintext)", insecurePlaintextAllowed: allowed)
+        {
+            refusals.append(refusal)
+        }
+        guard refusals.isEmpty else {
+            FileHandle.standardError.write(Data(refusals.map { "galleyd: \($0)\n" }.joined().utf8))
+            throw ExitCode(2)
+        }
     }
 
     func run() async throws {
-        let logger = self.logging.bootstrap()
         let address = TransportConfiguration.parseListenAddress(self.listen)!
+        let tls = try self.serverTLS()
+        try self.refusePlaintextBeyondLoopback(listen: address, tls: tls)
+        let logger = self.logging.bootstrap()
         let store: SQLiteStore
         do {
             store = try SQLiteStore(
@@ -116,7 +179,8 @@ struct ServeCommand: AsyncParsableCommand {
                 maximumInFlightPerConnection: self.maxInFlight,
                 authenticationDeadline: .seconds(self.authTimeout),
                 frameReadDeadline: .seconds(self.frameTimeout),
-                idleTimeout: self.idleTimeout == 0 ? nil : .seconds(self.idleTimeout)
+                idleTimeout: self.idleTimeout == 0 ? nil : .seconds(self.idleTimeout),
+                tls: tls
             ),
             limits: AbuseLimits(failedAuthenticationsPerMinute: self.authFailuresPerMinute, requestsPerSecond: self.requestsPerSecond),
             logger: logger

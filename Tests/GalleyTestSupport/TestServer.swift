@@ -15,6 +15,8 @@ public struct TestServer: Sendable {
     public let port: Int
     public let adminToken: String
     public let dataDirectory: String
+    /// How clients reach it when it speaks TLS (the pin of its certificate); nil for plaintext.
+    public let tls: ClientTLS?
     public let shutdown: @Sendable () async -> Void
 
     public var address: String { "\(self.host):\(self.port)" }
@@ -33,7 +35,10 @@ public struct TestServer: Sendable {
         let store = try SQLiteStore(directory: directory, logger: logger)
         let tokenPath = try await AdminBootstrap.ensureAdminToken(store: store, dataDirectory: directory, logger: logger)!
         let adminToken = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        var transport = TransportConfiguration(host: "127.0.0.1", port: 0)
+        // A test that holds an unauthenticated connection (anonymous calls, wrong tokens) can
+        // outlast galleyd's 10 s authentication deadline on a loaded 2-core machine; the tests of
+        // the deadline itself set their own.
+        var transport = TransportConfiguration(host: "127.0.0.1", port: 0, authenticationDeadline: .seconds(120))
         configure(&transport)
         let (addresses, addressContinuation) = AsyncStream<SocketAddress>.makeStream()
         let server = try GalleyServer(store: store, transport: transport, limits: limits, logger: logger) { address in
@@ -54,6 +59,7 @@ public struct TestServer: Sendable {
                 port: port,
                 adminToken: adminToken,
                 dataDirectory: directory,
+                tls: transport.tls.map { ClientTLS(trust: .pin($0.certificatePin)) },
                 shutdown: { await group.triggerGracefulShutdown() }
             )
             let result: T
@@ -78,12 +84,12 @@ public struct TestServer: Sendable {
             case .some(.none): self.adminToken
             case .some(.some(let given)): given
             }
-        return try await GalleyClient.connect(host: self.host, port: self.port, token: chosen)
+        return try await GalleyClient.connect(host: self.host, port: self.port, token: chosen, tls: self.tls)
     }
 
     /// An unauthenticated client.
     public func anonymousClient() async throws -> GalleyClient {
-        try await GalleyClient.connect(host: self.host, port: self.port, token: nil)
+        try await GalleyClient.connect(host: self.host, port: self.port, token: nil, tls: self.tls)
     }
 
     /// A byte-level connection, for asserting exact wire behaviour.

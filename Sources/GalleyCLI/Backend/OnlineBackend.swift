@@ -15,14 +15,25 @@ public final class OnlineBackend: ContentBackend {
         self.client = client
     }
 
-    /// Connects to `address` (`HOST:PORT`) and authenticates with `token` when given. A server
-    /// that cannot be reached is ``CLIError/cannotConnect(_:)``; a refused token is the server's
-    /// ``JSONRPCError``.
-    public static func connect(to address: String, token: String?) async throws -> OnlineBackend {
+    /// Connects to `address` (`HOST:PORT`), over TLS when `tls` is given, and authenticates with
+    /// `token` when given. A server that cannot be reached (or whose certificate is not trusted)
+    /// is ``CLIError/cannotConnect(_:)``; unusable TLS files are ``CLIError/usage(_:)``; a refused
+    /// token is the server's ``JSONRPCError``.
+    public static func connect(to address: String, token: String?, tls: ClientTLS? = nil) async throws -> OnlineBackend {
         do {
-            let client = try await GalleyClient.connect(to: address, token: token)
+            let client = try await GalleyClient.connect(to: address, token: token, tls: tls)
             return OnlineBackend(location: "galleyd at \(address)", client: client)
+        } catch let error as TLSSetupError {
+            throw CLIError.usage(error.description)
         } catch let error as ClientError {
+            switch error {
+            case .tlsHandshakeFailed, .certificatePinMismatch:
+                throw CLIError.cannotConnect(
+                    "cannot connect to galleyd at \(address) over TLS (\(error)).\nCheck --tls-ca or --tls-pin, and that galleyd was started with --tls-cert."
+                )
+            default:
+                break
+            }
             throw CLIError.cannotConnect(
                 "cannot connect to galleyd at \(address) (\(error)).\nIs galleyd running? Start it with `galleyd`, or pass --server HOST:PORT (or set GALLEY_SERVER)."
             )

@@ -354,6 +354,7 @@ public final class ReplicaBackend: ContentBackend {
             case .refused(let rpcError): throw rpcError
             case .notAReplica, .noSuchConflict, .invalidResolution, .noToken: throw CLIError.usage(error.description)
             case .alreadyExists, .unusable, .schemaTooNew: throw CLIError.server(error.description)
+            case .certificateChanged: throw CLIError.cannotConnect(error.description)
             }
         }
     }

@@ -13,6 +13,7 @@ struct ConnectionOptions: ParsableArguments {
     var replica: String?
 
     @OptionGroup var credentials: TokenOptions
+    @OptionGroup var tls: TLSOptions
 
     var serverAddress: String {
         self.server ?? ProcessInfo.processInfo.environment["GALLEY_SERVER"] ?? "127.0.0.1:7420"
@@ -56,7 +57,8 @@ extension ConnectionOptions {
             explicitServer: self.server,
             replica: self.replica,
             environment: ProcessInfo.processInfo.environment,
-            token: try self.resolvedToken()
+            token: try self.resolvedToken(),
+            tls: try self.tls.resolved()
         )
     }
 

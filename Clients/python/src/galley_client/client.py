@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import collections
+import hashlib
 import inspect
 import json
 import os
 import random
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -30,6 +32,7 @@ from .errors import (
     GalleyConnectionError,
     GalleyError,
     GalleyTimeoutError,
+    GalleyTLSError,
     IntegrityError,
     OverloadedError,
     error_from_wire,
@@ -55,6 +58,15 @@ def _api(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def _args(values: Dict[str, Any]) -> Dict[str, Any]:
     """The params of a helper call: its keyword arguments without ``self`` and without ``None``s."""
     return {key: value for key, value in values.items() if key != "self" and value is not None}
+
+
+def _parse_pin(text: str) -> str:
+    """``sha256:<64 hex digits>`` in lower case (``:`` between byte pairs allowed)."""
+    prefix, _, digits = text.partition(":")
+    digits = digits.replace(":", "").lower()
+    if prefix.lower() != "sha256" or len(digits) != 64 or any(c not in "0123456789abcdef" for c in digits):
+        raise ValueError(f"pin must be sha256: followed by 64 hex digits, not {text!r}")
+    return "sha256:" + digits
 
 
 def new_id() -> str:
@@ -89,6 +101,13 @@ class Client:
     ``timeout`` (seconds, ``None`` for none) bounds connecting and the wait for each reply; a
     reply that does not come in time closes the connection and raises ``GalleyTimeoutError``.
 
+    TLS: ``tls=True`` speaks TLS (1.2 or newer) and trusts the system's certificate authorities;
+    ``cafile`` trusts the CAs in that PEM file instead; ``pin="sha256:<hex>"`` trusts exactly the
+    server certificate whose DER has that SHA-256 (galleyd logs it at startup as
+    ``certificatePin``), with no CA or host name check. ``cafile`` and ``pin`` imply ``tls``.
+    ``certfile``/``keyfile`` present a client certificate (galleyd ``--tls-client-ca``). A
+    certificate that is not trusted raises :class:`GalleyTLSError` before the token is sent.
+
     Threads: a Client is one connection and is meant for one thread at a time (open one per
     thread). A lock serializes calls, so a stray call from another thread waits instead of
     corrupting the stream, but a thread blocked in :meth:`subscribe` holds it while it waits.
@@ -103,7 +122,20 @@ class Client:
         *,
         retries: int = 3,
         retry_delay: float = 0.1,
+        tls: bool = False,
+        cafile: Optional[str] = None,
+        pin: Optional[str] = None,
+        certfile: Optional[str] = None,
+        keyfile: Optional[str] = None,
     ):
+        if cafile is not None and pin is not None:
+            raise ValueError("give cafile or pin, not both")
+        self.pin = _parse_pin(pin) if pin is not None else None
+        self.tls = bool(tls or cafile is not None or pin is not None)
+        self.cafile = cafile
+        self.certfile = certfile
+        self.keyfile = keyfile
+        self._ssl_context: Optional[ssl.SSLContext] = None
         self.host = host
         self.port = int(port)
         self.token = token
@@ -124,7 +156,8 @@ class Client:
     def from_env(cls, **overrides: Any) -> "Client":
         """A Client configured like the ``galley`` CLI: ``GALLEY_SERVER`` (``HOST:PORT``, default
         ``127.0.0.1:7420``), and the token from ``GALLEY_TOKEN`` or the file named by
-        ``GALLEY_TOKEN_FILE``. Keyword arguments override them."""
+        ``GALLEY_TOKEN_FILE``; TLS from ``GALLEY_TLS=1``, ``GALLEY_TLS_CA`` (a CA file) or
+        ``GALLEY_TLS_PIN`` (``sha256:<hex>``). Keyword arguments override them."""
         server = os.environ.get("GALLEY_SERVER") or f"{DEFAULT_HOST}:{DEFAULT_PORT}"
         host, _, port = server.rpartition(":")
         if not host:
@@ -135,6 +168,12 @@ class Client:
             with open(token_file, encoding="utf-8") as handle:
                 token = handle.read().strip()
         settings: Dict[str, Any] = {"host": host.strip("[]"), "port": int(port), "token": token}
+        if (os.environ.get("GALLEY_TLS") or "").lower() in ("1", "true", "yes", "on"):
+            settings["tls"] = True
+        if os.environ.get("GALLEY_TLS_CA"):
+            settings["cafile"] = os.environ["GALLEY_TLS_CA"]
+        elif os.environ.get("GALLEY_TLS_PIN"):
+            settings["pin"] = os.environ["GALLEY_TLS_PIN"]
         settings.update(overrides)
         return cls(**settings)
 
@@ -196,6 +235,8 @@ class Client:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
+        if self.tls:
+            sock = self._wrap_tls(sock)
         self._sock = sock
         self._buffer.clear()
         self._outstanding.clear()
@@ -208,6 +249,43 @@ class Client:
             except BaseException:
                 self.close()
                 raise
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            if self.pin is not None:
+                # The pin is the whole check: it names one certificate, whoever signed it.
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            else:
+                context = ssl.create_default_context(cafile=self.cafile)
+            context.minimum_version = ssl.TLSVersion.TLSv1_2
+            if self.certfile is not None:
+                context.load_cert_chain(self.certfile, self.keyfile)
+            self._ssl_context = context
+        return self._ssl_context
+
+    def _wrap_tls(self, sock: socket.socket) -> socket.socket:
+        """The TLS handshake on a fresh socket, and the pin check, before anything is sent."""
+        where = f"{self.host}:{self.port}"
+        try:
+            wrapped = self._tls_context().wrap_socket(sock, server_hostname=self.host)
+        except (ssl.SSLError, ssl.CertificateError) as error:
+            sock.close()
+            raise GalleyTLSError(f"the TLS handshake with galleyd at {where} failed: {error}") from error
+        except OSError as error:
+            sock.close()
+            raise GalleyTLSError(f"the TLS handshake with galleyd at {where} failed (does it speak TLS?): {error}") from error
+        if self.pin is not None:
+            der = wrapped.getpeercert(binary_form=True) or b""
+            presented = "sha256:" + hashlib.sha256(der).hexdigest()
+            if presented != self.pin:
+                wrapped.close()
+                raise GalleyTLSError(
+                    f"the certificate of galleyd at {where} is not the pinned one: expected {self.pin}, "
+                    f"the server presented {presented}"
+                )
+        return wrapped
 
     # ------------------------------------------------------------------ wire
 
@@ -334,6 +412,8 @@ class Client:
         while True:
             try:
                 return self._call(method, params)
+            except GalleyTLSError:
+                raise
             except GalleyConnectionError as error:
                 failure: Exception = error
                 delay = self.retry_delay * (2**attempt)

@@ -107,6 +107,12 @@ class GalleyTimeoutError(GalleyConnectionError, TimeoutError):
     """No reply within the client's ``timeout``; the connection was closed."""
 
 
+class GalleyTLSError(GalleyConnectionError):
+    """The TLS handshake failed: the server's certificate is not trusted (not signed by the CA,
+    wrong host name) or is not the pinned one, or the server does not speak TLS. It is not
+    retried: trying again would meet the same certificate."""
+
+
 ERROR_CLASSES: Dict[int, Type[GalleyError]] = {
     -32602: InvalidParamsError,
     -32001: AuthError,

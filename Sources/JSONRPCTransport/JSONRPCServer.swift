@@ -48,7 +48,8 @@ public final class JSONRPCServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: self.configuration.host, port: self.configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
+                    try channel.pipeline.syncOperations.addHandlers(
+                        FlushCoalescingHandler(),
                         ByteToMessageHandler(FrameDecoder(maximumMessageBytes: maximumMessageBytes))
                     )
                     return try NIOAsyncChannel<InboundFrame, ByteBuffer>(

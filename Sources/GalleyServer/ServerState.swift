@@ -16,9 +16,12 @@ final class ServerState: Sendable {
     /// The open connections, so revoking a token can close the ones it authenticated.
     let sessions: SessionRegistry
     let metrics: ServerMetrics
+    /// Encoded `article.get`/`media.get` results, revalidated against the store on every read.
+    let readReplies: ReadReplyCache
 
-    init(store: any GalleyStorage, metrics: ServerMetrics, logger: Logger) throws {
+    init(store: any GalleyStorage, metrics: ServerMetrics, readCacheBytes: Int, logger: Logger) throws {
         self.store = store
+        self.readReplies = ReadReplyCache(capacityBytes: readCacheBytes)
         self.metrics = metrics
         self.sessions = SessionRegistry(metrics: metrics)
         self.logger = logger

@@ -25,6 +25,16 @@ protocol GalleyMethod: Sendable {
 
     /// Answers a call whose params have already been checked against the method's schema.
     func call(_ params: JSONValue, context: MethodContext) async throws -> JSONValue
+
+    /// The result as the dispatcher sends it: `call`'s value unless the method keeps its replies
+    /// encoded (`article.get`, `media.get`).
+    func reply(_ params: JSONValue, context: MethodContext) async throws -> JSONResult
+}
+
+extension GalleyMethod {
+    func reply(_ params: JSONValue, context: MethodContext) async throws -> JSONResult {
+        .value(try await self.call(params, context: context))
+    }
 }
 
 /// A method whose params decode into a typed value (after schema validation, so decoding only

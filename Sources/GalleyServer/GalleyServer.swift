@@ -15,18 +15,23 @@ public final class GalleyServer: Service, Sendable {
     /// The server's metrics (see ``MetricsEndpoint``).
     public var metrics: ServerMetrics { self.state.metrics }
 
+    /// The default bound on the kept encoded read results (``ReadReplyCache``).
+    public static let defaultReadCacheBytes = 128 * 1024 * 1024
+
     /// - Parameters:
+    ///   - readCacheBytes: the most bytes of encoded `article.get`/`media.get` results kept; 0 keeps none.
     ///   - onListening: called with the bound address once the socket listens (tests bind port 0).
     public init(
         store: any GalleyStorage,
         transport configuration: TransportConfiguration,
         metrics: ServerMetrics = ServerMetrics(),
         limits: AbuseLimits = AbuseLimits(),
+        readCacheBytes: Int = GalleyServer.defaultReadCacheBytes,
         logger: Logger,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
     ) throws {
-        let state = try ServerState(store: store, metrics: metrics, limits: limits, logger: logger)
+        let state = try ServerState(store: store, metrics: metrics, limits: limits, readCacheBytes: readCacheBytes, logger: logger)
         store.observeCommitBatches { size in metrics.commitBatchSize.record(Double(size)) }
         let dispatcher = MethodDispatcher(server: state)
         self.state = state

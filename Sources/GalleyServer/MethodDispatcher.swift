@@ -10,7 +10,7 @@ import Logging
 struct MethodDispatcher: Sendable {
     let server: ServerState
 
-    func dispatch(_ request: JSONRPCRequest, session: GalleySession) async -> Result<JSONValue, JSONRPCError> {
+    func dispatch(_ request: JSONRPCRequest, session: GalleySession) async -> Result<JSONResult, JSONRPCError> {
         guard let method = self.server.methods[request.method],
             let contract = self.server.document.methods[request.method]
         else {
@@ -52,7 +52,7 @@ struct MethodDispatcher: Sendable {
             return .failure(.invalidParams(violations.map { (path: $0.path, message: $0.message) }))
         }
         do {
-            return .success(try await method.call(request.params, context: session.makeContext()))
+            return .success(try await method.reply(request.params, context: session.makeContext()))
         } catch let error as GalleyError {
             return .failure(error.rpcError)
         } catch let error as JSONRPCError {

@@ -22,8 +22,12 @@ final class ServerState: Sendable {
     /// Failed authentications per source address.
     let authenticationFailures: RateLimiter
 
-    init(store: any GalleyStorage, metrics: ServerMetrics, limits: AbuseLimits, logger: Logger) throws {
+    /// Encoded `article.get`/`media.get` results, revalidated against the store on every read.
+    let readReplies: ReadReplyCache
+
+    init(store: any GalleyStorage, metrics: ServerMetrics, limits: AbuseLimits, readCacheBytes: Int, logger: Logger) throws {
         self.store = store
+        self.readReplies = ReadReplyCache(capacityBytes: readCacheBytes)
         self.limits = limits
         self.requestLimiter = RateLimiter(ratePerSecond: Double(limits.requestsPerSecond), burst: Double(limits.requestsPerSecond))
         self.authenticationFailures = RateLimiter(

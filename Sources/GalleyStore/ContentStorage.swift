@@ -119,6 +119,54 @@ public struct MediaUse: Sendable {
     public var role: String
 }
 
+/// An entity's current row without its document: enough to answer "which version is current,
+/// is it deleted" before anything is parsed.
+public struct EntityHead: Sendable, Hashable {
+    public var type: EntityType
+    public var version: Int
+    public var deleted: Bool
+
+    public init(type: EntityType, version: Int, deleted: Bool) {
+        self.type = type
+        self.version = version
+        self.deleted = deleted
+    }
+}
+
+/// What a reply the reader already holds for one entity version showed besides that version:
+/// the media its document names as `leadMediaId` and that media's version then (nil when there
+/// was no such entity). A version never changes, so only the lead media can make it stale.
+public struct HeldReply: Sendable, Hashable {
+    public var leadMediaID: String?
+    public var leadMediaVersion: Int?
+
+    public init(leadMediaID: String?, leadMediaVersion: Int?) {
+        self.leadMediaID = leadMediaID
+        self.leadMediaVersion = leadMediaVersion
+    }
+}
+
+/// The outcome of ``ContentStorage/readEntity(_:version:withLeadMedia:held:)``, all from one
+/// transaction.
+public struct EntityRead: Sendable {
+    /// The entity's current row; nil when no entity has that id.
+    public var current: EntityHead?
+    /// The reply the reader holds for the version served, when it is still what the reader would
+    /// build: then `state` and `leadMedia` are nil and no document was read.
+    public var currentHeldReply: HeldReply?
+    /// The entity now or at the version asked; nil when reused, or when that version does not exist.
+    public var state: EntityState?
+    /// The current state of the media `state` names as `leadMediaId` (asked for and found only).
+    public var leadMedia: EntityState?
+
+    public init(current: EntityHead?, currentHeldReply: HeldReply? = nil, state: EntityState? = nil, leadMedia: EntityState? = nil) {
+        self.current = current
+        self.currentHeldReply = currentHeldReply
+        self.state = state
+        self.leadMedia = leadMedia
+    }
+}
+
 /// The content half of the store: changesets in, entities and history out. SQLite implements it
 /// today; the PostgreSQL store will too.
 public protocol ContentStorage: Sendable {
@@ -127,6 +175,10 @@ public protocol ContentStorage: Sendable {
     func commit(_ submission: ChangesetSubmission) async throws -> CommitRecord
     /// An entity now (deleted ones included), or at `version`.
     func entity(_ id: String, version: Int?) async throws -> EntityState?
+    /// What a read method serves, in one transaction: the entity's current row, then (unless the
+    /// reply `held` returns for the version served, `version` or the current one, is still current)
+    /// the entity at that version and, with `withLeadMedia`, the current state of its lead media.
+    func readEntity(_ id: String, version: Int?, withLeadMedia: Bool, held: @Sendable (Int) -> HeldReply?) async throws -> EntityRead
     func liveArticleID(slug: String) async throws -> String?
     /// Any article (live or deleted, newest first) that held `slug`.
     func anyArticleID(slug: String) async throws -> String?

@@ -68,6 +68,14 @@ enum EntityRows {
         )
     }
 
+    /// The current version of an entity, from its row without reading the document.
+    static func head(_ id: String, db: Database) throws -> EntityHead? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT type, version, deleted FROM entity WHERE id = ?"), arguments: [id]),
+            let type = EntityType(rawValue: row["type"])
+        else { return nil }
+        return EntityHead(type: type, version: row["version"], deleted: row["deleted"])
+    }
+
     /// An entity as it was at `version`, with its creation metadata from version 1.
     static func version(_ id: String, version: Int, db: Database) throws -> EntityState? {
         guard

@@ -15,6 +15,28 @@ extension SQLiteStore {
         }
     }
 
+    public func readEntity(_ id: String, version: Int?, withLeadMedia: Bool, held: @Sendable (Int) -> HeldReply?) async throws -> EntityRead {
+        try await self.pool.read { db in
+            guard let head = try EntityRows.head(id, db: db) else { return EntityRead(current: nil) }
+            if let reply = held(version ?? head.version) {
+                // Only the lead media's version can have moved since the reply was built.
+                let leadVersion = try reply.leadMediaID.map { try EntityRows.head($0, db: db)?.version }
+                if reply.leadMediaID == nil || leadVersion == reply.leadMediaVersion {
+                    return EntityRead(current: head, currentHeldReply: reply)
+                }
+            }
+            let reader = SQLiteContentReader(db: db)
+            guard let state = try version.map({ try reader.entity(id, version: $0) }) ?? reader.entity(id) else {
+                return EntityRead(current: head)
+            }
+            var leadMedia: EntityState?
+            if withLeadMedia, let leadID = state.data["leadMediaId"]?.stringValue {
+                leadMedia = try reader.entity(leadID.lowercased())
+            }
+            return EntityRead(current: head, state: state, leadMedia: leadMedia)
+        }
+    }
+
     public func liveArticleID(slug: String) async throws -> String? {
         try await self.pool.read { db in try SQLiteContentReader(db: db).liveArticleID(slug: slug) }
     }

@@ -4,8 +4,8 @@
 /// It knows no transport and no methods: `handler` answers each valid request.
 public struct JSONRPCProcessor<Context: Sendable>: Sendable {
     /// Answers one request. A thrown ``JSONRPCError`` goes to the client as is; the processor never
-    /// sees other errors (the handler maps them).
-    public typealias Handler = @Sendable (JSONRPCRequest, Context) async -> Result<JSONValue, JSONRPCError>
+    /// sees other errors (the handler maps them). A result may come already encoded (a kept reply).
+    public typealias Handler = @Sendable (JSONRPCRequest, Context) async -> Result<JSONResult, JSONRPCError>
 
     public var maxDepth: Int
     /// The most requests one batch may hold; a longer batch gets one `-32600 batch_too_large`
@@ -83,7 +83,8 @@ public struct JSONRPCProcessor<Context: Sendable>: Sendable {
             let result = await self.handler(request, context)
             guard let id = request.id else { return }
             switch result {
-            case .success(let value): JSONRPCResponse.success(id: id, result: value, into: &bytes)
+            case .success(.value(let value)): JSONRPCResponse.success(id: id, result: value, into: &bytes)
+            case .success(.encoded(let text)): JSONRPCResponse.success(id: id, result: text, into: &bytes)
             case .failure(let error): JSONRPCResponse.failure(id: id, error: error, into: &bytes)
             }
         }

@@ -7,6 +7,14 @@ public enum JSONRPCResponse {
         bytes.append(UInt8(ascii: "}"))
     }
 
+    /// A success whose result was encoded before: its text is copied, not written again.
+    public static func success(id: RequestID, result: EncodedJSON, into bytes: inout [UInt8]) {
+        Self.head(id: id, into: &bytes)
+        bytes.append(contentsOf: #","result":"#.utf8)
+        bytes.append(contentsOf: result.bytes)
+        bytes.append(UInt8(ascii: "}"))
+    }
+
     public static func failure(id: RequestID, error: JSONRPCError, into bytes: inout [UInt8]) {
         Self.head(id: id, into: &bytes)
         bytes.append(contentsOf: #","error":"#.utf8)

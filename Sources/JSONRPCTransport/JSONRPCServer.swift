@@ -54,7 +54,8 @@ public final class JSONRPCServer: Service, Sendable {
                     // after it see only plaintext; a client that does not speak TLS fails the
                     // handshake and only its connection ends.
                     let progress = ReadProgress()
-                    try channel.pipeline.syncOperations.addHandler(ReadProgressMarker(progress))
+                    // Nearest the socket, replies finished in one event-loop tick leave in one flush.
+                    try channel.pipeline.syncOperations.addHandlers(FlushCoalescingHandler(), ReadProgressMarker(progress))
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(tls.makeHandler())
                     }

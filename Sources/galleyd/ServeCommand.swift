@@ -77,6 +77,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds to wait for requests in flight on shutdown (env GALLEY_SHUTDOWN_TIMEOUT).")
     var shutdownTimeout: Int = Environment.value("GALLEY_SHUTDOWN_TIMEOUT").flatMap { Int($0) } ?? 10
 
+    @Option(
+        name: .long,
+        help: "Megabytes of encoded article.get/media.get results kept in memory, each checked against the store before it is served; 0 keeps none (env GALLEY_READ_CACHE_MB)."
+    )
+    var readCacheMb: Int = Environment.value("GALLEY_READ_CACHE_MB").flatMap { Int($0) } ?? GalleyServer.defaultReadCacheBytes / (1024 * 1024)
+
     @Flag(
         name: .long,
         help: "Commit every changeset in its own transaction instead of grouping concurrent ones; exists to measure group commit (env GALLEY_NO_GROUP_COMMIT=1)."
@@ -104,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard self.authFailuresPerMinute >= 1 else { throw ValidationError("--auth-failures-per-minute must be at least 1") }
         guard self.requestsPerSecond >= 1 else { throw ValidationError("--requests-per-second must be at least 1") }
         guard self.shutdownTimeout >= 0 else { throw ValidationError("--shutdown-timeout must not be negative") }
+        guard self.readCacheMb >= 0 else { throw ValidationError("--read-cache-mb must not be negative") }
         if !self.metrics.isEmpty, TransportConfiguration.parseListenAddress(self.metrics) == nil {
             throw ValidationError("--metrics must be HOST:PORT, e.g. 127.0.0.1:9420, not \"\(metrics)\"")
         }
@@ -183,6 +190,7 @@ struct ServeCommand: AsyncParsableCommand {
                 tls: tls
             ),
             limits: AbuseLimits(failedAuthenticationsPerMinute: self.authFailuresPerMinute, requestsPerSecond: self.requestsPerSecond),
+            readCacheBytes: self.readCacheMb * 1024 * 1024,
             logger: logger
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]

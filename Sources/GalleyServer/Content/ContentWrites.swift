@@ -54,14 +54,11 @@ enum ContentWrites {
 
     /// An entity as clients read it; an article carries its lead media's current state.
     static func entityJSON(_ state: EntityState, context: MethodContext) async throws -> JSONObject {
-        var object = state.wireJSON
-        if state.type == .article {
-            if let leadID = state.data["leadMediaId"]?.stringValue {
-                let media = try await context.store.entity(leadID.lowercased(), version: nil)
-                object["leadMedia"] = media.flatMap { $0.deleted ? nil : JSONValue.object($0.wireJSON) } ?? .null
-            }
+        var leadMedia: EntityState?
+        if state.type == .article, let leadID = state.data["leadMediaId"]?.stringValue {
+            leadMedia = try await context.store.entity(leadID.lowercased(), version: nil)
         }
-        return object
+        return EntityReplies.json(state, leadMedia: leadMedia)
     }
 
     /// Reads a param that the schema already checked.

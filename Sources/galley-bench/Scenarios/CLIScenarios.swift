@@ -108,11 +108,19 @@ enum ImportScenario: Scenario {
         let seconds = try await bench.withServer { target in
             Report.progress("galley import")
             let start = ContinuousClock.now
+            // Without a terminal the CLI does not ask for the message: a write must give it.
+            // Import chunks by op count (10,000 by default), not bytes: 10,000 generated
+            // articles (6-10 KB each) would pass galleyd's 16 MB message limit, so chunks of 500.
             let exit = try await ChildProcess.run(
-                bench.options.galleyPath, ["import", file, "--apply", "-m", "galley-bench import", "--server", target.address, "--token", target.token], logPath: file + ".log"
+                bench.options.galleyPath,
+                ["import", file, "--apply", "--message", "galley-bench import", "--chunk-size", "500", "--server", target.address, "--token", target.token],
+                logPath: file + ".log"
             )
             defer { try? FileManager.default.removeItem(atPath: file + ".log") }
-            guard exit.succeeded else { throw BenchError("galley import exited with status \(exit.status)") }
+            guard exit.succeeded else {
+                let log = (try? String(contentsOfFile: file + ".log", encoding: .utf8)) ?? ""
+                throw BenchError("galley import exited with status \(exit.status): \(log.suffix(1000))")
+            }
             return Bench.seconds(since: start)
         }
         report.say("galley import: \(Report.grouped(Double(count))) articles in \(Report.seconds(seconds)), \(Report.grouped(Double(count) / max(seconds, 0.001))) articles/s")

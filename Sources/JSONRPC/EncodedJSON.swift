@@ -1,0 +1,34 @@
+/// JSON text written earlier by ``JSONWriter`` (compact and valid), spliced into a reply as is:
+/// a result kept encoded is sent without being parsed or written again.
+public struct EncodedJSON: Sendable, Hashable {
+    /// The compact text, exactly as many bytes as it holds (no spare capacity is kept).
+    public let bytes: [UInt8]
+
+    /// Writes `value` once.
+    public init(_ value: JSONValue) {
+        var written: [UInt8] = []
+        written.reserveCapacity(256)
+        JSONWriter.write(value, into: &written)
+        // Kept results can live long (caches): do not keep the writer's growth slack with them.
+        self.bytes = [UInt8](unsafeUninitializedCapacity: written.count) { buffer, count in
+            _ = buffer.initialize(fromContentsOf: written)
+            count = written.count
+        }
+    }
+}
+
+/// A request's successful result: a value to write, or text written before.
+public enum JSONResult: Sendable {
+    case value(JSONValue)
+    case encoded(EncodedJSON)
+}
+
+extension JSONResult {
+    /// The result as a value; kept text is parsed again.
+    public func value() throws -> JSONValue {
+        switch self {
+        case .value(let value): value
+        case .encoded(let text): try JSONParser.parse(text.bytes)
+        }
+    }
+}

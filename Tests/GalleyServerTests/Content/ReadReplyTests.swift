@@ -1,0 +1,88 @@
+import Foundation
+import GalleyClient
+import GalleyTestSupport
+import JSONRPC
+import Testing
+
+/// `article.get` and `media.get` results are kept encoded and served again while the entity
+/// version and its lead media version are unchanged: what clients read must never differ from a
+/// fresh read.
+@Suite struct ReadReplyTests {
+    @Test func aRepeatedReadReturnsWhatTheWriteAndTheFirstReadReturned() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let photo = UUID().uuidString.lowercased()
+            try await client.commit([Ops.createMedia(photo, ["caption": "Quay", "credit": ["creator": "J. Doe", "source": "Reuters"]])])
+            let created = try await client.call(
+                "article.create",
+                ["message": "new", "data": ["headline": "Quayside", "leadMediaId": .string(photo), "body": [["type": "paragraph", "text": "Tab\there, \"quoted\", café."]]]]
+            )
+            let written = try #require(created["entity"])
+            let id = try #require(written["id"])
+            let first = try await client.call("article.get", ["id": id])
+            let second = try await client.call("article.get", ["id": id])
+            #expect(first == written)
+            #expect(second == written)
+            #expect(second["leadMedia"]?["credit"]?["creditLine"] == "J. Doe / Reuters")
+            #expect(try await client.call("media.get", ["id": .string(photo)]) == (try await client.call("media.get", ["id": .string(photo)])))
+            await client.close()
+        }
+    }
+
+    @Test func anArticleReadShowsItsLeadMediaAsItIsNow() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let photo = UUID().uuidString.lowercased()
+            let other = UUID().uuidString.lowercased()
+            let story = UUID().uuidString.lowercased()
+            try await client.commit([
+                Ops.createMedia(photo, ["caption": "Before"]),
+                Ops.createMedia(other, ["caption": "Other"]),
+                Ops.createArticle(story, headline: "Lead", ["leadMediaId": .string(photo)]),
+            ])
+            #expect(try await client.call("article.get", ["id": .string(story)])["leadMedia"]?["caption"] == "Before")
+            // The media changes, the article does not: the kept result for version 1 is stale.
+            try await client.commit([Ops.update("media", photo, set: ["caption": "After"])])
+            let read = try await client.call("article.get", ["id": .string(story)])
+            #expect(read["version"] == 1)
+            #expect(read["leadMedia"]?["caption"] == "After")
+            #expect(read["leadMedia"]?["version"] == 2)
+            #expect(try await client.call("media.get", ["id": .string(photo)])["caption"] == "After")
+            // A point-in-time read of the article shows the lead media's current state too.
+            try await client.commit([Ops.update("article", story, set: ["leadMediaId": .string(other)])])
+            #expect(try await client.call("article.get", ["id": .string(story)])["leadMedia"]?["caption"] == "Other")
+            let old = try await client.call("article.get", ["id": .string(story), "version": 1])
+            #expect(old["leadMediaId"] == .string(photo))
+            #expect(old["leadMedia"]?["caption"] == "After")
+            try await client.commit([Ops.update("media", photo, set: ["caption": "Later"])])
+            #expect(try await client.call("article.get", ["id": .string(story), "version": 1])["leadMedia"]?["caption"] == "Later")
+            await client.close()
+        }
+    }
+
+    @Test func keptResultsDoNotHideVersionsOrDeletes() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let id = UUID().uuidString.lowercased()
+            try await client.commit([Ops.createArticle(id, headline: "One")])
+            #expect(try await client.call("article.get", ["id": .string(id)])["headline"] == "One")
+            #expect(try await client.call("article.get", ["id": .string(id), "version": 1])["headline"] == "One")
+            try await client.commit([Ops.update("article", id, set: ["headline": "Two"])])
+            #expect(try await client.call("article.get", ["id": .string(id)])["headline"] == "Two")
+            #expect(try await client.call("article.get", ["id": .string(id), "version": 1])["headline"] == "One")
+            let missing = await client.failure("article.get", ["id": .string(id), "version": 3])
+            #expect(missing?.code == -32004)
+            #expect(missing?.data?["currentVersion"] == 2)
+
+            try await client.commit([Ops.delete("article", id)])
+            let gone = await client.failure("article.get", ["id": .string(id)])
+            #expect(gone?.data?["deleted"] == true)
+            let deleted = try await client.call("article.get", ["id": .string(id), "includeDeleted": true])
+            #expect(deleted["deleted"] == true)
+            #expect(try await client.call("article.get", ["id": .string(id), "version": 2])["deleted"] == nil)
+            // The id is an article's: media.get does not serve it, kept or not.
+            #expect(await client.failure("media.get", ["id": .string(id), "includeDeleted": true])?.code == -32004)
+            await client.close()
+        }
+    }
+}

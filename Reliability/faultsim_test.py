@@ -187,7 +187,10 @@ def diskfull(args):
             if any(line.startswith("fail ") and line.split()[2] != "storage_failure" for line in lines):
                 wrong_answers += 1
             # Once space returns, the store takes commits again without a restart.
-            if "space-returned" in lines and not any(line.startswith("ack ") for line in lines[lines.index("space-returned"):]):
+            # (Unless the workload had no changeset left to try by then.)
+            after = lines[lines.index("space-returned"):] if "space-returned" in lines else []
+            tried = [line for line in after if line.startswith(("ack ", "fail "))]
+            if tried and not any(line.startswith("ack ") for line in tried):
                 not_recovered += 1
                 print(f"  point {point}: no commit succeeded after space returned", flush=True)
     summary = {

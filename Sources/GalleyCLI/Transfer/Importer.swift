@@ -3,7 +3,7 @@ import GalleyModel
 import JSONRPC
 
 /// `galley import`: creates or updates entities by id from a `galley export` file, in changesets
-/// of at most 10,000 ops, in the file's (dependency) order. An entity identical to the target's is
+/// of at most 10,000 ops and 4 MiB, in the file's (dependency) order. An entity identical to the target's is
 /// left alone; an op the server refuses is taken out of its changeset, reported with the reason,
 /// and the rest is committed. Changeset ids are derived from their content, so running the same
 /// import again replays instead of writing twice.
@@ -55,6 +55,9 @@ public struct Importer: Sendable {
 
     public let backend: any ContentBackend
     public var chunkSize: Int
+    /// The most JSON bytes of ops one changeset carries: a quarter of galleyd's default 16 MiB
+    /// message limit, so 10,000 ops of long articles are split instead of refused as too large.
+    public var maximumChunkBytes = 4 * 1024 * 1024
 
     public init(backend: any ContentBackend, chunkSize: Int = BulkRun.maximumOps) {
         self.backend = backend
@@ -169,7 +172,7 @@ public struct Importer: Sendable {
     public func run(_ entries: [Entry], message: String, dryRun: Bool, progress: ((String, Int, Int) -> Void)? = nil) async throws -> Summary {
         var summary = Summary()
         let planned = try await self.plan(entries, summary: &summary) { progress?("comparing", $0, entries.count) }
-        let chunks = stride(from: 0, to: planned.count, by: self.chunkSize).map { Array(planned[$0..<min($0 + self.chunkSize, planned.count)]) }
+        let chunks = Self.chunked(planned, maximumOps: self.chunkSize, maximumBytes: self.maximumChunkBytes)
         if dryRun, chunks.count > 1 {
             // Later changesets refer to what earlier ones create, so only a real run can check them.
             summary.checkedByServer = false
@@ -183,6 +186,26 @@ public struct Importer: Sendable {
             progress?("importing", done, planned.count)
         }
         return summary
+    }
+
+    /// Splits ops into changesets of at most `maximumOps` ops and `maximumBytes` bytes of JSON (an
+    /// op larger than that on its own still gets a changeset of its own), in order.
+    static func chunked(_ planned: [PlannedOp], maximumOps: Int, maximumBytes: Int) -> [[PlannedOp]] {
+        var chunks: [[PlannedOp]] = []
+        var current: [PlannedOp] = []
+        var bytes = 0
+        for op in planned {
+            let size = JSONWriter.bytes(op.op).count + 1
+            if !current.isEmpty && (current.count >= maximumOps || bytes + size > maximumBytes) {
+                chunks.append(current)
+                current = []
+                bytes = 0
+            }
+            current.append(op)
+            bytes += size
+        }
+        if !current.isEmpty { chunks.append(current) }
+        return chunks
     }
 
     /// Commits one chunk; ops the server names as the cause of a refusal are taken out (and

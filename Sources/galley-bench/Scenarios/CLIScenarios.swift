@@ -109,11 +109,9 @@ enum ImportScenario: Scenario {
             Report.progress("galley import")
             let start = ContinuousClock.now
             // Without a terminal the CLI does not ask for the message: a write must give it.
-            // Import chunks by op count (10,000 by default), not bytes: 10,000 generated
-            // articles (6-10 KB each) would pass galleyd's 16 MB message limit, so chunks of 500.
             let exit = try await ChildProcess.run(
                 bench.options.galleyPath,
-                ["import", file, "--apply", "--message", "galley-bench import", "--chunk-size", "500", "--server", target.address, "--token", target.token],
+                ["import", file, "--apply", "--message", "galley-bench import", "--server", target.address, "--token", target.token],
                 logPath: file + ".log"
             )
             defer { try? FileManager.default.removeItem(atPath: file + ".log") }

@@ -10,7 +10,7 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Create or update entities by id from a `galley export` file (a dry run unless --apply).",
         discussion: """
-            Entities equal to the target's are left alone; the rest go in changesets of at most 10,000 ops, media before articles before links. Prints created / updated / unchanged / failed, with the reason for each failure. Running the same import again is safe.
+            Entities equal to the target's are left alone; the rest go in changesets of at most 10,000 ops and 4 MiB of JSON, media before articles before links. Prints created / updated / unchanged / failed, with the reason for each failure. Running the same import again is safe.
 
             Examples:
               galley import content.ndjson

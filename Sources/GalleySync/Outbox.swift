@@ -116,6 +116,10 @@ enum OutboxTable {
         try self.load(db: db, sql: "SELECT * FROM outbox_changeset ORDER BY position", arguments: [])
     }
 
+    static func changeset(id: String, db: Database) throws -> OutboxChangeset? {
+        try self.load(db: db, sql: "SELECT * FROM outbox_changeset WHERE id = ?", arguments: [id]).first
+    }
+
     static func changesets(touching entityID: String, db: Database) throws -> [OutboxChangeset] {
         try self.load(
             db: db,

@@ -176,6 +176,6 @@ extension Replica {
 
     /// A queued changeset of the outbox by its id, nil when none is queued with that id.
     public func outboxChangeset(id: String) throws -> OutboxChangeset? {
-        try self.outbox().first { $0.id == id.lowercased() }
+        try self.pool.read { db in try OutboxTable.changeset(id: id.lowercased(), db: db) }
     }
 }

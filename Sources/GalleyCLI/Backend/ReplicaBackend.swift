@@ -79,12 +79,7 @@ public final class ReplicaBackend: ContentBackend {
         let articles = try Self.mapping { try self.replica.articlesUsing(media: media.id) }
         var uses: [JSONObject] = []
         for article in articles {
-            let summary: JSONObject = [
-                "id": .string(article.id),
-                "slug": article.data["slug"] ?? .null,
-                "headline": article.data["headline"] ?? .null,
-                "status": article.data["status"] ?? .null,
-            ]
+            let summary = Self.reference(article)
             if article.data["leadMediaId"]?.stringValue?.lowercased() == media.id {
                 uses.append(summary.merging(["role": "lead"]))
             }
@@ -103,14 +98,7 @@ public final class ReplicaBackend: ContentBackend {
             var item = link.wireJSON
             let other = link.data[inbound ? "fromId" : "toId"]?.stringValue?.lowercased() ?? ""
             if let state = try Self.mapping({ try self.replica.entity(other) }), state.type == .article {
-                var summary: JSONObject = [
-                    "id": .string(state.id),
-                    "slug": state.data["slug"] ?? .null,
-                    "headline": state.data["headline"] ?? .null,
-                    "status": state.data["status"] ?? .null,
-                ]
-                if state.deleted { summary["deleted"] = true }
-                item["article"] = .object(summary)
+                item["article"] = .object(Self.reference(state))
             } else {
                 item["article"] = .null
             }
@@ -288,6 +276,19 @@ public final class ReplicaBackend: ContentBackend {
             object["leadMedia"] = media.flatMap { $0.deleted ? nil : JSONValue.object($0.wireJSON) } ?? .null
         }
         return object
+    }
+
+    /// An article as `link.list` and `media.usage` name it: `{id, slug, headline, status}`, and
+    /// `deleted` for a tombstone (media usage lists live articles only).
+    static func reference(_ state: EntityState) -> JSONObject {
+        var reference: JSONObject = [
+            "id": .string(state.id),
+            "slug": state.data["slug"] ?? .null,
+            "headline": state.data["headline"] ?? .null,
+            "status": state.data["status"] ?? .null,
+        ]
+        if state.deleted { reference["deleted"] = true }
+        return reference
     }
 
     /// An `article.list` item.

@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // JSON values, JSON-RPC 2.0 messages and dispatch. Knows nothing of Galley or NIO.
@@ -57,6 +58,21 @@ let package = Package(
             dependencies: [
                 "GalleyModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The PostgreSQL store (scale-out): the same GalleyStorage over PostgresNIO's client pool.
+        .target(
+            name: "GalleyPostgres",
+            dependencies: [
+                "GalleyModel",
+                "GalleyStore",
+                "JSONRPC",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -130,6 +146,7 @@ let package = Package(
             dependencies: [
                 "GalleyServer",
                 "GalleyStore",
+                "GalleyPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -206,6 +223,7 @@ let package = Package(
             dependencies: [
                 "GalleyServer",
                 "GalleyStore",
+                "GalleyPostgres",
                 "GalleyClient",
                 "JSONRPC",
                 "JSONRPCTransport",
@@ -237,6 +255,7 @@ let package = Package(
             name: "GalleySyncTests",
             dependencies: [
                 "GalleyTestSupport",
+                "GalleyPostgres",
                 "GalleySync",
                 "GalleyServer",
                 "GalleyStore",

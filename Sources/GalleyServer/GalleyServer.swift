@@ -49,12 +49,21 @@ public final class GalleyServer: Service, Sendable {
     }
 
     public func run() async throws {
+        // Commits by other instances sharing the store (PostgreSQL) reach this instance's
+        // subscribers through the store's watcher; the embedded store has none.
+        let state = self.state
+        let watcher = Task { await state.store.watchHead { head in state.broadcaster.publish(head: head) } }
+        defer { watcher.cancel() }
         do {
             try await self.transport.run()
         } catch {
+            watcher.cancel()
+            await watcher.value
             try? await self.state.store.close()
             throw error
         }
+        watcher.cancel()
+        await watcher.value
         try await self.state.store.close()
         self.state.logger.info("store closed")
     }
@@ -67,7 +76,12 @@ public enum AdminBootstrap {
     public static func ensureAdminToken(store: any GalleyStorage, dataDirectory: String, logger: Logger) async throws -> String? {
         guard try await store.liveTokenCount() == 0 else { return nil }
         let token = TokenMinter.newToken()
-        try await store.createToken(name: "admin", role: .admin, hash: TokenMinter.hash(token), createdBy: nil, expiresAt: nil)
+        do {
+            try await store.createToken(name: "admin", role: .admin, hash: TokenMinter.hash(token), createdBy: nil, expiresAt: nil)
+        } catch StoreError.tokenNameTaken {
+            // Another instance sharing the database made the first admin token at the same time.
+            return nil
+        }
         let path = dataDirectory.hasSuffix("/") ? dataDirectory + "admin.token" : dataDirectory + "/admin.token"
         try SecretFile.write(token + "\n", to: path)
         logger.notice("created the first admin token", metadata: ["path": "\(path)"])

@@ -12,18 +12,10 @@ import Synchronization
 /// the writer and keeps committing batches until the queue is empty; whoever arrives meanwhile
 /// just waits for its turn in the next batch.
 final class ChangesetCommitter: Sendable {
-    private struct Pending {
-        var submission: ChangesetSubmission
-        var continuation: CheckedContinuation<CommitRecord, any Error>
-    }
-
-    private struct State {
-        var queue: [Pending] = []
-        var writing = false
-    }
+    private typealias Pending = GroupCommitQueue<ChangesetSubmission, CommitRecord>.Request
 
     private let pool: DatabasePool
-    private let state = Mutex(State())
+    private let queue: GroupCommitQueue<ChangesetSubmission, CommitRecord>
     /// Set after an I/O error (SQLITE_IOERR: a failed write or fsync) in a commit: from then on
     /// every commit is refused
     /// until the store is reopened. A failed fsync may have lost pages the kernel had taken, and
@@ -31,7 +23,7 @@ final class ChangesetCommitter: Sendable {
     /// (SQLITE_FULL) does not stop the store: commits succeed again once space returns.
     private let stopped = Mutex<String?>(nil)
     /// Changesets per transaction; 1 turns group commit off (for benchmarks).
-    let maximumBatch: Int
+    var maximumBatch: Int { self.queue.maximumBatch }
     /// Told the size of each committed batch (metrics).
     let batchObserver = Mutex<(@Sendable (Int) -> Void)?>(nil)
 
@@ -43,48 +35,28 @@ final class ChangesetCommitter: Sendable {
 
     init(pool: DatabasePool, maximumBatch: Int) {
         self.pool = pool
-        self.maximumBatch = max(1, maximumBatch)
         #if DEBUG
         self.acknowledgesBeforeCommit = ProcessInfo.processInfo.environment["GALLEY_TEST_ACK_BEFORE_COMMIT"] == "1"
         #else
         self.acknowledgesBeforeCommit = false
         #endif
+        // The queue calls back into the committer that owns it: weakly, or neither would go.
+        let owner = Mutex(WeakReference<ChangesetCommitter>())
+        self.queue = GroupCommitQueue(maximumBatch: maximumBatch) { batch in
+            await owner.withLock { $0.value }?.commit(batch)
+        }
+        owner.withLock { $0.value = self }
     }
 
     func submit(_ submission: ChangesetSubmission) async throws -> CommitRecord {
         if let reason = self.stopped.withLock({ $0 }) {
             throw StoreError.storageFailure("writes stopped after an I/O error (\(reason)); restart galleyd once the disk is healthy")
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            let becomeWriter = self.state.withLock { state -> Bool in
-                state.queue.append(Pending(submission: submission, continuation: continuation))
-                if state.writing { return false }
-                state.writing = true
-                return true
-            }
-            if becomeWriter {
-                Task { await self.drain() }
-            }
-        }
-    }
-
-    /// Commits batches until nothing is queued.
-    private func drain() async {
-        while true {
-            let batch = self.state.withLock { state -> [Pending] in
-                let count = min(state.queue.count, self.maximumBatch)
-                let batch = Array(state.queue.prefix(count))
-                state.queue.removeFirst(count)
-                if batch.isEmpty { state.writing = false }
-                return batch
-            }
-            if batch.isEmpty { return }
-            await self.commit(batch)
-        }
+        return try await self.queue.submit(submission)
     }
 
     private func commit(_ batch: [Pending]) async {
-        let submissions = batch.map(\.submission)
+        let submissions = batch.map(\.item)
         let acknowledgesEarly = self.acknowledgesBeforeCommit
         // Every error the batch met, also when the transaction then fails as a whole (SQLite
         // answers COMMIT with SQLITE_ABORT after a statement's I/O error): what stops the store.
@@ -101,7 +73,7 @@ final class ChangesetCommitter: Sendable {
                         for case .failure(let error) in outcomes { seen.append(error) }
                     }
                     if acknowledgesEarly {
-                        for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(with: outcome) }
+                        for (pending, outcome) in zip(batch, outcomes) { pending.resume(with: outcome) }
                         Thread.sleep(forTimeInterval: 0.15)
                     }
                     return .commit
@@ -114,7 +86,7 @@ final class ChangesetCommitter: Sendable {
             if acknowledgesEarly { return }
             // The transaction itself failed (I/O, disk full): nothing of the batch is durable.
             for pending in batch {
-                pending.continuation.resume(throwing: StoreError.storageFailure("\(error)"))
+                pending.resume(with: .failure(StoreError.storageFailure("\(error)")))
             }
             return
         }
@@ -123,10 +95,10 @@ final class ChangesetCommitter: Sendable {
         for (pending, outcome) in zip(batch, outcomes) {
             if case .failure(let error) = outcome, Self.isIOError(error) {
                 self.stop(because: error)
-                pending.continuation.resume(throwing: StoreError.storageFailure("\(error)"))
+                pending.resume(with: .failure(StoreError.storageFailure("\(error)")))
                 continue
             }
-            pending.continuation.resume(with: outcome)
+            pending.resume(with: outcome)
         }
     }
 

@@ -35,6 +35,17 @@ public struct CommitRecord: Sendable {
     public var dryRun: Bool
     public var results: [JSONValue]
 
+    public init(seq: Int64?, id: String, committedAt: String?, author: String, message: String, replayed: Bool, dryRun: Bool, results: [JSONValue]) {
+        self.seq = seq
+        self.id = id
+        self.committedAt = committedAt
+        self.author = author
+        self.message = message
+        self.replayed = replayed
+        self.dryRun = dryRun
+        self.results = results
+    }
+
     public var json: JSONValue {
         .object([
             "seq": self.seq.map { .number(JSONNumber(Int($0))) } ?? .null,
@@ -57,6 +68,16 @@ public struct ChangesetRecord: Sendable {
     public var committedAt: String
     public var ops: [JSONValue]
     public var results: [JSONValue]
+
+    public init(seq: Int64, id: String, message: String, author: String, committedAt: String, ops: [JSONValue], results: [JSONValue]) {
+        self.seq = seq
+        self.id = id
+        self.message = message
+        self.author = author
+        self.committedAt = committedAt
+        self.ops = ops
+        self.results = results
+    }
 }
 
 /// Filters of `article.list`.
@@ -108,6 +129,17 @@ public struct HistoryEntry: Sendable {
     public var committedAt: String
     public var op: String
     public var fields: [String]
+
+    public init(version: Int, seq: Int64, changesetID: String, author: String, message: String, committedAt: String, op: String, fields: [String]) {
+        self.version = version
+        self.seq = seq
+        self.changesetID = changesetID
+        self.author = author
+        self.message = message
+        self.committedAt = committedAt
+        self.op = op
+        self.fields = fields
+    }
 }
 
 /// A live article that uses a media entity.
@@ -117,6 +149,14 @@ public struct MediaUse: Sendable {
     public var headline: String
     public var status: String
     public var role: String
+
+    public init(articleID: String, slug: String, headline: String, status: String, role: String) {
+        self.articleID = articleID
+        self.slug = slug
+        self.headline = headline
+        self.status = status
+        self.role = role
+    }
 }
 
 /// An entity's current row without its document: enough to answer "which version is current,

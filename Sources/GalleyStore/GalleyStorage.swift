@@ -30,6 +30,15 @@ public protocol GalleyStorage: ContentStorage {
 
     /// Flushes and closes the store; no call may follow.
     func close() async throws
+
+    /// Calls `onHead` with the head whenever another process may have committed (a store several
+    /// galleyd instances share); returns when the calling task is cancelled. A store that only
+    /// this process writes has nothing to watch and returns at once.
+    func watchHead(_ onHead: @escaping @Sendable (Int64) -> Void) async
+}
+
+extension GalleyStorage {
+    public func watchHead(_ onHead: @escaping @Sendable (Int64) -> Void) async {}
 }
 
 /// A token as listed to an admin: never the token itself.

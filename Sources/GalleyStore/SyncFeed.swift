@@ -11,6 +11,15 @@ public struct SyncItem: Sendable {
     public var deleted: Bool
     /// The stored document with its metadata (nil for tombstones).
     public var state: EntityState
+
+    public init(state: EntityState) {
+        self.type = state.type
+        self.id = state.id
+        self.version = state.version
+        self.seq = state.seq
+        self.deleted = state.deleted
+        self.state = state
+    }
 }
 
 /// A page of the sync feed. See `sync.pull` in the API: snapshot pages walk every live entity at a
@@ -26,6 +35,43 @@ public struct SyncPage: Sendable {
     public var hasMore: Bool
     /// On a snapshot's first page: about how many entities it holds (for progress displays).
     public var snapshotSize: Int? = nil
+
+    public init(
+        items: [SyncItem],
+        snapshotResume: (type: EntityType, id: String)?,
+        consistentAt: Int64?,
+        head: Int64,
+        hasMore: Bool,
+        snapshotSize: Int? = nil
+    ) {
+        self.items = items
+        self.snapshotResume = snapshotResume
+        self.consistentAt = consistentAt
+        self.head = head
+        self.hasMore = hasMore
+        self.snapshotSize = snapshotSize
+    }
+}
+
+/// Where a log page ends, the same on every store: whole changesets after `after`, about `limit`
+/// entities, never splitting a changeset (one larger than `limit` fills a page on its own).
+public enum LogPageRange {
+    /// - Parameter counts: the changesets after `after` that wrote versions, in seq order, with
+    ///   how many entity versions each wrote; at most `limit + 1` of them.
+    public static func end(after: Int64, head: Int64, limit: Int, counts: [(seq: Int64, entities: Int)]) -> Int64 {
+        var through = after
+        var taken = 0
+        for changeset in counts {
+            if taken > 0 && taken + changeset.entities > limit { return through }
+            taken += changeset.entities
+            through = changeset.seq
+        }
+        // More changesets than the query fetched: stop at the last one taken.
+        if counts.count > limit { return through }
+        // Nothing left after `through`: the page reaches the head (changesets that changed
+        // nothing have no versions but still count).
+        return head
+    }
 }
 
 extension SQLiteStore {
@@ -47,7 +93,7 @@ extension SQLiteStore {
                     position = (current.type.rawValue, current.id)
                     let state = current.seq <= head ? current : try Self.latestVersion(current.id, atOrBefore: head, db: db)
                     guard let state, !state.deleted else { continue }
-                    items.append(SyncItem(type: state.type, id: state.id, version: state.version, seq: state.seq, deleted: false, state: state))
+                    items.append(SyncItem(state: state))
                 }
             }
             let done = exhausted
@@ -73,22 +119,7 @@ extension SQLiteStore {
                 db.cachedStatement(sql: "SELECT seq, count(*) AS n FROM entity_version WHERE seq > ? GROUP BY seq ORDER BY seq LIMIT ?"),
                 arguments: [after, limit + 1]
             )
-            var through = after
-            var taken = 0
-            var tookAll = true
-            for row in counts {
-                let count: Int = row["n"]
-                if taken > 0 && taken + count > limit {
-                    tookAll = false
-                    break
-                }
-                taken += count
-                through = row["seq"]
-            }
-            if counts.count > limit && tookAll { tookAll = false }
-            // Nothing left after `through`: the page reaches the head (changesets that changed
-            // nothing have no versions but still count).
-            if tookAll { through = head }
+            let through = LogPageRange.end(after: after, head: head, limit: limit, counts: counts.map { (seq: $0["seq"], entities: $0["n"]) })
             let ids = try String.fetchAll(
                 db.cachedStatement(sql: "SELECT DISTINCT id FROM entity_version WHERE seq > ? AND seq <= ? ORDER BY id"),
                 arguments: [after, through]
@@ -96,7 +127,7 @@ extension SQLiteStore {
             var items: [SyncItem] = []
             for id in ids {
                 guard let state = try Self.latestVersion(id, atOrBefore: through, db: db) else { continue }
-                items.append(SyncItem(type: state.type, id: state.id, version: state.version, seq: state.seq, deleted: state.deleted, state: state))
+                items.append(SyncItem(state: state))
             }
             return SyncPage(items: items, snapshotResume: nil, consistentAt: through, head: head, hasMore: through < head)
         }

@@ -16,6 +16,7 @@ struct BackupCommand: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
+        try self.storage.refuseDatabase("backup")
         var logger = Logger(label: "galleyd")
         logger.logLevel = .warning
         let store = try SQLiteStore(directory: self.storage.data, synchronous: try self.storage.synchronousMode, logger: logger)

@@ -13,6 +13,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
+        try self.storage.refuseDatabase("check")
         var logger = Logger(label: "galleyd")
         logger.logLevel = .warning
         let store = try SQLiteStore(directory: self.storage.data, synchronous: try self.storage.synchronousMode, logger: logger)

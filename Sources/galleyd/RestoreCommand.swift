@@ -20,6 +20,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
+        try self.storage.refuseDatabase("restore")
         do {
             try SQLiteStore.restore(from: self.from, into: self.storage.data)
         } catch let error as StoreError {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GalleyPostgres
 import GalleyServer
 import GalleyStore
 import JSONRPCTransport
@@ -156,22 +157,19 @@ struct ServeCommand: AsyncParsableCommand {
         let tls = try self.serverTLS()
         try self.refusePlaintextBeyondLoopback(listen: address, tls: tls)
         let logger = self.logging.bootstrap()
-        let store: SQLiteStore
+        let store: any GalleyStorage
         do {
-            store = try SQLiteStore(
-                directory: self.storage.data,
-                synchronous: try self.storage.synchronousMode,
-                maximumCommitBatch: self.groupCommitDisabled ? 1 : SQLiteStore.defaultMaximumCommitBatch,
-                logger: logger
-            )
+            store = try await self.storage.openStore(maximumCommitBatch: self.groupCommitDisabled ? 1 : nil, logger: logger)
         } catch let error as StoreError {
             logger.critical("cannot open the store", metadata: ["data": "\(self.storage.data)", "error": "\(error)"])
             throw ExitCode(1)
         }
+        let where_: String =
+            if let sqlite = store as? SQLiteStore { sqlite.databasePath } else if let postgres = store as? PostgresStore { "\(postgres.url)" } else { "?" }
         logger.info(
             "store opened",
             metadata: [
-                "database": "\(store.databasePath)", "synchronous": "\(self.storage.synchronous)",
+                "engine": "\(store.engineName)", "database": "\(where_)", "synchronous": "\(self.storage.synchronous)",
                 "groupCommit": "\(self.groupCommitDisabled ? "off" : "on")",
             ]
         )

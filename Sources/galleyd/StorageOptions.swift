@@ -1,10 +1,50 @@
 import ArgumentParser
+import GalleyPostgres
 import GalleyStore
+import Logging
 
 /// Where the data lives and how durably it is written; shared by every command that opens it.
 struct StorageOptions: ParsableArguments {
-    @Option(name: .long, help: "The data directory (env GALLEY_DATA).")
+    @Option(name: .long, help: "The data directory (env GALLEY_DATA). With --database it holds only the first admin token.")
     var data: String = Environment.value("GALLEY_DATA") ?? "./galley-data"
+
+    @Option(
+        name: .long,
+        help: "Use this PostgreSQL database instead of SQLite in --data: postgres://USER:PASSWORD@HOST:PORT/DB (env GALLEY_DATABASE). Run `galleyd migrate` on it first."
+    )
+    var database: String? = Environment.value("GALLEY_DATABASE")
+
+    /// The PostgreSQL database, when one is given.
+    var postgresURL: PostgresURL? {
+        get throws {
+            guard let database, !database.isEmpty else { return nil }
+            do {
+                return try PostgresURL(database)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+    }
+
+    /// Opens the store these options name: PostgreSQL with --database, else SQLite in --data.
+    func openStore(maximumCommitBatch: Int? = nil, logger: Logger) async throws -> any GalleyStorage {
+        if let url = try self.postgresURL {
+            return try await PostgresStore(url: url, maximumCommitBatch: maximumCommitBatch ?? PostgresStore.defaultMaximumCommitBatch, logger: logger)
+        }
+        return try SQLiteStore(
+            directory: self.data,
+            synchronous: try self.synchronousMode,
+            maximumCommitBatch: maximumCommitBatch ?? SQLiteStore.defaultMaximumCommitBatch,
+            logger: logger
+        )
+    }
+
+    /// A command that works on the SQLite data directory only (backup, restore, check).
+    func refuseDatabase(_ command: String) throws {
+        if try self.postgresURL != nil {
+            throw ValidationError("galleyd \(command) works on a SQLite data directory; for PostgreSQL use its own tools (pg_dump, pg_restore, amcheck)")
+        }
+    }
 
     @Option(
         name: .long,
@@ -23,5 +63,6 @@ struct StorageOptions: ParsableArguments {
 
     func validate() throws {
         _ = try self.synchronousMode
+        _ = try self.postgresURL
     }
 }

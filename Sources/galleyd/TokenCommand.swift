@@ -50,7 +50,7 @@ struct TokenCreateCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "galleyd")
         logger.logLevel = .warning
-        let store = try SQLiteStore(directory: self.storage.data, synchronous: try self.storage.synchronousMode, logger: logger)
+        let store = try await self.storage.openStore(logger: logger)
         let token = TokenMinter.newToken()
         do {
             try await store.createToken(name: self.name, role: Role(rawValue: self.role)!, hash: TokenMinter.hash(token), createdBy: "galleyd token create", expiresAt: self.expires.flatMap { TokenMinter.expiry(lifetime: $0) })

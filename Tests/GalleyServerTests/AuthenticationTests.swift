@@ -92,7 +92,8 @@ import Testing
         }
     }
 
-    @Test func tokenStoredOnlyAsItsHash() async throws {
+    @Test(.disabled(if: TestServer.usesPostgres, "reads the SQLite database file; the PostgreSQL token table keeps the same hex hash"))
+    func tokenStoredOnlyAsItsHash() async throws {
         try await TestServer.with { server in
             let database = try Data(contentsOf: URL(fileURLWithPath: server.dataDirectory + "/galley.sqlite"))
             let wal = (try? Data(contentsOf: URL(fileURLWithPath: server.dataDirectory + "/galley.sqlite-wal"))) ?? Data()

@@ -19,7 +19,7 @@ import Testing
             #expect(reply["id"] == 1)
             #expect(reply["result"]?["name"] == "galleyd")
             #expect(reply["result"]?["head"] == 0)
-            #expect(reply["result"]?["storage"] == "sqlite")
+            #expect(reply["result"]?["storage"] == (TestServer.usesPostgres ? "postgres" : "sqlite"))
             #expect(reply["result"]?["protocolVersion"] == 1)
             await raw.close()
         }

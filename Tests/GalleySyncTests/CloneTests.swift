@@ -35,7 +35,7 @@ import Testing
                 #expect(summary.entities == 10_004)
                 #expect(summary.consistentAt == 2)
                 #expect(try replica.entities(.article).count == 10_002)
-                try Fixtures.expectSameContent(replica, server)
+                try await Fixtures.expectSameContent(replica, server)
                 #expect(try replica.integrityCheck() == "ok")
                 print("cloned 10,004 entities in \(elapsed)")
             }
@@ -71,7 +71,7 @@ import Testing
                 #expect(try replica.entity(late)?.deleted == false)
                 #expect(try replica.entity(ids[25])?.data["headline"] == "Edited meanwhile")
                 #expect(try replica.entity(ids[29])?.deleted == true)
-                try Fixtures.expectSameContent(replica, server)
+                try await Fixtures.expectSameContent(replica, server)
             }
             await client.close()
         }
@@ -122,7 +122,7 @@ import Testing
                     if consistentAt == (try await client.call("server.info")["head"]?.intValue.map(Int64.init) ?? -1) { break }
                 }
                 #expect(pages > 5)
-                try Fixtures.expectSameContent(replica, server)
+                try await Fixtures.expectSameContent(replica, server)
             }
             await client.close()
         }
@@ -158,7 +158,7 @@ import Testing
                 #expect(rest.complete)
                 #expect(rest.entities == 20)
                 #expect(try reopened.position().pulledEntities == 60)
-                try Fixtures.expectSameContent(reopened, server)
+                try await Fixtures.expectSameContent(reopened, server)
             }
         }
     }
@@ -176,7 +176,7 @@ import Testing
                 let summary = try await Fixtures.pull(replica)
                 #expect(summary.restartedSnapshot)
                 #expect(summary.complete)
-                try Fixtures.expectSameContent(replica, server)
+                try await Fixtures.expectSameContent(replica, server)
             }
             await client.close()
         }

@@ -71,7 +71,7 @@ import Testing
             let final = try await runCommand(Self.galley, ["sync"], directory: directory)
             #expect(final.status == 0, "\(final.stdout)\(final.stderr)")
             #expect(try await client.call("article.get", ["id": .string(id)])["headline"] == "Budget passes, narrowly")
-            try Fixtures.expectSameContent(try Replica.open(at: directory), server)
+            try await Fixtures.expectSameContent(try Replica.open(at: directory), server)
             await client.close()
         }
     }

@@ -61,7 +61,7 @@ import Testing
             let resumed = try await runCommand(Self.galley, arguments)
             #expect(resumed.status == 0, "\(resumed.stderr)")
             #expect(resumed.stdout.contains("Cloned 1500 entities"))
-            try Fixtures.expectSameContent(replica, server)
+            try await Fixtures.expectSameContent(replica, server)
         }
     }
 
@@ -87,7 +87,7 @@ import Testing
                 #expect(try replica.outbox().isEmpty)
                 #expect(try await client.call("server.info")["head"]?.intValue == 300, "nothing applied twice")
                 #expect(try replica.entities(.article).count == 300)
-                try Fixtures.expectSameContent(replica, server)
+                try await Fixtures.expectSameContent(replica, server)
             }
             await client.close()
         }

@@ -42,7 +42,7 @@ import Testing
             for replica in [anna, ben] {
                 #expect(try replica.outbox().isEmpty)
                 #expect(try replica.conflicts().isEmpty)
-                try Fixtures.expectSameContent(replica, server)
+                try await Fixtures.expectSameContent(replica, server)
             }
         }
     }
@@ -60,7 +60,7 @@ import Testing
             #expect(try anna.outbox().first?.ops.first?.baseVersion == 2, "rebased onto the new server version")
             try await Fixtures.push(anna)
             try await Fixtures.pull(anna)
-            try Fixtures.expectSameContent(anna, server)
+            try await Fixtures.expectSameContent(anna, server)
         }
     }
 
@@ -106,7 +106,7 @@ import Testing
                 }
             #expect(article["headline"] == expected)
             #expect(article["section"] == "europe", "the rest of Ben's edit landed")
-            try Fixtures.expectSameContent(ben, server)
+            try await Fixtures.expectSameContent(ben, server)
         }
     }
 
@@ -127,7 +127,7 @@ import Testing
             try anna.resolve(try #require(conflicts.first).id, .mine)
             try await Fixtures.sync(anna)
             #expect(try await client.call("article.get", ["id": .string(id)])["headline"] == "Anna's headline")
-            try Fixtures.expectSameContent(anna, server)
+            try await Fixtures.expectSameContent(anna, server)
         }
     }
 
@@ -148,7 +148,7 @@ import Testing
             let article = try await client.call("article.get", ["id": .string(id)])
             #expect(article["headline"] == "Desk headline")
             #expect(article["subheadline"] == "Second edit")
-            try Fixtures.expectSameContent(anna, server)
+            try await Fixtures.expectSameContent(anna, server)
         }
     }
 
@@ -171,7 +171,7 @@ import Testing
                     let newID = try #require(resolved.queued?.entityIDs.first)
                     #expect(try await client.call("article.get", ["id": .string(newID)])["headline"] == "Edited offline")
                 }
-                try Fixtures.expectSameContent(anna, server)
+                try await Fixtures.expectSameContent(anna, server)
             }
         }
     }
@@ -196,7 +196,7 @@ import Testing
                 let live = try await client.call("article.list", [:])["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
                 #expect(live.contains(id) == (way == .theirs))
                 #expect(try anna.entities(.link).count == (way == .theirs ? 1 : 0))
-                try Fixtures.expectSameContent(anna, server)
+                try await Fixtures.expectSameContent(anna, server)
             }
         }
     }
@@ -219,7 +219,7 @@ import Testing
             let links = try await client.call("link.list", ["articleId": .string(story)])
             #expect(links["items"]?.arrayValue?.map { $0["label"] } == ["Earlier"])
             #expect(try await client.call("link.list", ["articleId": .string(id)])["items"]?.arrayValue?.isEmpty == true)
-            try Fixtures.expectSameContent(anna, server)
+            try await Fixtures.expectSameContent(anna, server)
         }
     }
 
@@ -235,7 +235,7 @@ import Testing
             #expect(article["headline"] == "Headline take 4")
             #expect(article["version"] == 5)
             try await Fixtures.pull(anna)
-            try Fixtures.expectSameContent(anna, server)
+            try await Fixtures.expectSameContent(anna, server)
         }
     }
 
@@ -260,7 +260,7 @@ import Testing
             #expect(media["credit"]?["creator"] == "Alexander Savin (WMC)")
             #expect(media["credit"]?["source"] == "Wikimedia Commons")
             #expect(media["caption"] == "Palace")
-            try Fixtures.expectSameContent(ben, server)
+            try await Fixtures.expectSameContent(ben, server)
         }
     }
 

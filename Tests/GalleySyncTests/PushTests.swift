@@ -51,7 +51,7 @@ import Testing
                     #expect(try await client.call("article.get", ["id": .string(id)])["version"]?.intValue == round + 2)
                 }
                 try await Fixtures.pull(replica)
-                try Fixtures.expectSameContent(replica, server)
+                try await Fixtures.expectSameContent(replica, server)
             }
             await client.close()
         }

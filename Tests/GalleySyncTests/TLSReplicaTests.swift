@@ -27,7 +27,7 @@ struct TLSReplicaTests {
                 // Later pulls are TLS by themselves, checked against the pin.
                 try await client.commit([Fixtures.article("Second story")])
                 #expect(try await Fixtures.pull(reopened).entities == 1)
-                try Fixtures.expectSameContent(reopened, server)
+                try await Fixtures.expectSameContent(reopened, server)
 
                 // A replica whose pin no longer matches the server's certificate is refused.
                 var changed = reopened.settings

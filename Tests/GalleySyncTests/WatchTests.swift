@@ -140,7 +140,7 @@ import Testing
                 try await Fixtures.pull(replica, pageLimit: 7)
                 #expect(pulls > 1)
                 #expect(try replica.position().consistentAt == 150)
-                try Fixtures.expectSameContent(replica, server)
+                try await Fixtures.expectSameContent(replica, server)
             }
             await writer.close()
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GalleyClient
+import GalleyPostgres
 import GalleyServer
 import GalleyStore
 import JSONRPC
@@ -15,6 +16,8 @@ public struct TestServer: Sendable {
     public let port: Int
     public let adminToken: String
     public let dataDirectory: String
+    /// The store the server runs on (SQLite in `dataDirectory`, or PostgreSQL).
+    public let store: any GalleyStorage
     /// How clients reach it when it speaks TLS (the pin of its certificate); nil for plaintext.
     public let tls: ClientTLS?
     public let shutdown: @Sendable () async -> Void
@@ -22,6 +25,28 @@ public struct TestServer: Sendable {
     public var address: String { "\(self.host):\(self.port)" }
 
     public static let quietLogger = Logger(label: "galley.test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// The PostgreSQL server the suite runs against instead of SQLite, from
+    /// `GALLEY_TEST_POSTGRES=postgres://USER:PASS@HOST:PORT/DB` (`.ci/run` sets it for a second
+    /// pass of the server and sync suites); nil runs on SQLite. Each test server gets a new
+    /// database of its own, dropped afterwards.
+    public static let postgres: PostgresURL? = ProcessInfo.processInfo.environment["GALLEY_TEST_POSTGRES"].flatMap { try? PostgresURL($0) }
+
+    /// Whether test servers run on PostgreSQL (tests of SQLite's files skip then, saying so).
+    public static var usesPostgres: Bool { Self.postgres != nil }
+
+    /// Opens the store a test server runs on: SQLite in `directory`, or a fresh PostgreSQL
+    /// database (migrated) when ``postgres`` is set. The returned cleanup drops that database.
+    public static func makeStore(directory: String, logger: Logger) async throws -> (store: any GalleyStorage, cleanup: @Sendable () async -> Void) {
+        guard let base = Self.postgres else {
+            return (try SQLiteStore(directory: directory, logger: logger), {})
+        }
+        let name = "galley_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
+        let url = try await PostgresDatabases.create(name, on: base, logger: logger)
+        try await PostgresMigrator.migrate(url: url, logger: logger)
+        let store = try await PostgresStore(url: url, pollInterval: .seconds(1), maximumConnections: 4, logger: logger)
+        return (store, { try? await PostgresDatabases.drop(name, on: base, logger: logger) })
+    }
 
     /// Runs `body` against a fresh server, then shuts it down gracefully and removes its data.
     public static func with<T: Sendable>(
@@ -32,7 +57,7 @@ public struct TestServer: Sendable {
         let directory = try TemporaryDirectory.make()
         defer { TemporaryDirectory.remove(directory) }
         let logger = Self.quietLogger
-        let store = try SQLiteStore(directory: directory, logger: logger)
+        let (store, dropDatabase) = try await Self.makeStore(directory: directory, logger: logger)
         let tokenPath = try await AdminBootstrap.ensureAdminToken(store: store, dataDirectory: directory, logger: logger)!
         let adminToken = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         // A test that holds an unauthenticated connection (anonymous calls, wrong tokens) can
@@ -46,7 +71,26 @@ public struct TestServer: Sendable {
             addressContinuation.finish()
         }
         let group = ServiceGroup(services: [server], logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { tasks in
+        do {
+            let result = try await Self.run(group: group, store: store, addresses: addresses, adminToken: adminToken, directory: directory, transport: transport, body)
+            await dropDatabase()
+            return result
+        } catch {
+            await dropDatabase()
+            throw error
+        }
+    }
+
+    private static func run<T: Sendable>(
+        group: ServiceGroup,
+        store: any GalleyStorage,
+        addresses: AsyncStream<SocketAddress>,
+        adminToken: String,
+        directory: String,
+        transport: TransportConfiguration,
+        _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask {
                 try await group.run()
                 return nil
@@ -59,6 +103,7 @@ public struct TestServer: Sendable {
                 port: port,
                 adminToken: adminToken,
                 dataDirectory: directory,
+                store: store,
                 tls: transport.tls.map { ClientTLS(trust: .pin($0.certificatePin)) },
                 shutdown: { await group.triggerGracefulShutdown() }
             )

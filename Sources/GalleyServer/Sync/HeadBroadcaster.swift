@@ -22,8 +22,19 @@ final class HeadBroadcaster: Sendable {
 
     var subscriberCount: Int { self.subscribers.withLock { $0.count } }
 
-    /// Called after every durable commit with the new head.
+    /// The newest head published: heads arrive from this instance's commits and, on a shared
+    /// store, from the store's watcher (notifications, polls), so the same head or an older one
+    /// can come again and is not sent twice.
+    private let newest = Mutex<Int64>(0)
+
+    /// Called after every durable commit with the new head (and by the store's watcher).
     func publish(head: Int64) {
+        let isNew = self.newest.withLock { newest in
+            guard head > newest else { return false }
+            newest = head
+            return true
+        }
+        guard isNew else { return }
         let continuations = self.subscribers.withLock { Array($0.values) }
         for continuation in continuations { continuation.yield(head) }
     }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GalleyClient
 import GalleyModel
+import GalleyPostgres
 import GalleyTestSupport
 import JSONRPC
 import Testing
@@ -54,12 +55,15 @@ enum Fixtures {
 
     /// Every entity in the server's database (the store's `entity` table), read directly so the
     /// comparison does not go through the sync feed it checks.
-    static func serverEntities(_ server: TestServer) throws -> [String: EntityState] {
+    static func serverEntities(_ server: TestServer) async throws -> [String: EntityState] {
+        if let postgres = server.store as? PostgresStore {
+            return Dictionary(uniqueKeysWithValues: try await postgres.allEntities().map { ($0.id, $0) })
+        }
         var configuration = Configuration()
         configuration.readonly = true
         let queue = try DatabaseQueue(path: server.dataDirectory + "/galley.sqlite", configuration: configuration)
         defer { try? queue.close() }
-        return try queue.read { db in
+        return try await queue.read { db in
             var states: [String: EntityState] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT \(ReplicaTables.columns) FROM entity") {
                 let state = try ReplicaTables.state(row)
@@ -72,8 +76,8 @@ enum Fixtures {
     /// The replica's local view equals the server entity by entity: the same live entities, each
     /// at the same version with the same stored document; whatever the replica holds as deleted
     /// is deleted on the server.
-    static func expectSameContent(_ replica: Replica, _ server: TestServer, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let serverStates = try self.serverEntities(server)
+    static func expectSameContent(_ replica: Replica, _ server: TestServer, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let serverStates = try await self.serverEntities(server)
         let local = try EntityType.allCases.flatMap { try replica.entities($0, includeDeleted: true) }
         let localByID = Dictionary(uniqueKeysWithValues: local.map { ($0.id, $0) })
         let liveOnServer = Set(serverStates.values.filter { !$0.deleted }.map(\.id))

@@ -62,7 +62,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from galley_harness import REPO, RpcError, Server, all_changesets, galleyd_binary  # noqa: E402
+from galley_harness import REPO, RpcError, Server, galleyd_binary  # noqa: E402
 
 PGBIN = Path(os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin"))
 START_POSTGRES = REPO / "scripts" / "start-postgres"
@@ -775,9 +775,18 @@ def main():
         print(f"FAIL: {galleyd_binary()} is missing (build it, or set GALLEYD)")
         return 1
 
-    postgres = None
     # Children are killed however we leave: SIGTERM (a CI timeout) ends up in `finally` too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return run(args)
+    except RuntimeError as error:  # a process that did not start, a failed migration
+        print(str(error), file=sys.stderr)
+        print(f"multi-instance: FAIL: {str(error).splitlines()[0]}")
+        return 1
+
+
+def run(args):
+    postgres = None
     try:
         if not args.standin:
             postgres = Postgres(args.database)

@@ -7,7 +7,7 @@ with --database, whose role needs CREATEDB: every phase gets a fresh database), 
 two `galleyd serve --database URL` on free loopback ports, and HAProxy (`mode tcp`, roundrobin, a
 generated config on a free port) in front.
 
-Default run (the CI quick tier), three phases, each on a fresh database:
+Default run (the CI quick tier), four phases, each on a fresh database:
   1. cursors: 8 writers, half on each instance directly, commit one-article changesets with their
      own ids after random 0-10 ms delays, for --seconds; 3 readers pull the change log through
      HAProxy (`sync.pull`, snapshot phase then log phase, pages of 2 to 8 entities, a new
@@ -18,7 +18,11 @@ Default run (the CI quick tier), three phases, each on a fresh database:
   2. latency: a subscriber (`sync.subscribe`) on instance A, one commit at a time on instance B;
      the time from sending the commit to the `sync.changed` naming its seq (p50/p99). Checked:
      every notification arrived, p99 under 1 s (the issue's promise).
-  3. failover: 8 writers through HAProxy; after --failover-after seconds instance A is killed
+  3. listener: a subscriber on A, commits on B, 5 at a time: before, after every LISTEN connection
+     is terminated (`pg_terminate_backend`; every galleyd connection when none is recognisable by
+     its last statement), and after a PostgreSQL restart (only when this test started it).
+     Checked: every commit notified (within --latency-timeout), a fresh reader misses nothing.
+  4. failover: 8 writers through HAProxy; after --failover-after seconds instance A is killed
      with SIGKILL; writers whose connection broke reconnect through HAProxy and send the same
      changeset again (same id, same content) until acknowledged. Checked as in 1, plus: every
      retried changeset applied once; printed: the failover time (kill to every writer committing
@@ -205,6 +209,21 @@ class Postgres:
         self.created.append(name)
         parts = urllib.parse.urlsplit(self.url)
         return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+    def restart(self):
+        """A fast restart of the server we started (every connection is cut); False for --database."""
+        if not self.directory:
+            return False
+        done = subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(PGBIN / "pg_ctl"), "-D", f"{self.directory}/data",
+             "-m", "fast", "-w", "-t", "60", "-l", f"{self.directory}/server.log", "restart"],
+            # The new postmaster must not inherit our pipes (run would wait for it to exit).
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            timeout=120, cwd="/tmp",
+        )
+        if done.returncode != 0:
+            raise RuntimeError("pg_ctl restart failed:\n" + done.stderr)
+        return True
 
     def stop(self):
         if self.directory:
@@ -691,6 +710,124 @@ def phase_failover(args, postgres):
         cluster.stop()
 
 
+def commit_until_acknowledged(conn, number, seconds=30.0):
+    """One changeset, sent again with the same id while the store answers errors (its database
+    restarting); returns (seq, attempts) or raises after `seconds`."""
+    changeset_id = str(uuid.uuid4())
+    params = {"id": changeset_id, "message": f"listener {number}",
+              "ops": [{"op": "create", "type": "article", "id": str(uuid.uuid4()), "data": {"headline": f"listener {number}"}}]}
+    give_up = time.monotonic() + seconds
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            return conn.call("changeset.commit", **params)["seq"], changeset_id, attempts
+        except RpcError:
+            if time.monotonic() > give_up:
+                raise
+            time.sleep(0.2)
+
+
+def wait_notified(subscriber, seq, sent, seconds):
+    """Seconds from `sent` until a sync.changed naming `seq` or later arrived, or None."""
+    give_up = sent + seconds
+    while time.monotonic() < give_up:
+        try:
+            when, message = subscriber.notifications.get(timeout=max(0.001, give_up - time.monotonic()))
+        except queue.Empty:
+            return None
+        if message.get("method") == "sync.changed" and message["params"]["head"] >= seq:
+            return when - sent
+    return None
+
+
+def phase_listener(args, postgres):
+    """Notifications survive the loss of the listener connection (pg_terminate_backend) and a
+    PostgreSQL restart: a subscriber on A still hears about commits on B, and nothing is missed."""
+    cluster = Cluster(args, postgres, "listener")
+    try:
+        subscriber = cluster.client(cluster.a.port)
+        subscriber.call("sync.subscribe")
+        committer = cluster.client(cluster.b.port, timeout=30.0)
+        ledger = Ledger()
+        steps = []
+        listen_sql = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()")
+
+        errors = []
+
+        def round_of_commits(label, count=5):
+            nonlocal committer
+            latencies = []
+            missing = 0
+            for number in range(count):
+                while not subscriber.notifications.empty():
+                    subscriber.notifications.get_nowait()
+                sent = time.monotonic()
+                try:
+                    seq, changeset_id, attempts = commit_until_acknowledged(committer, f"{label} {number}")
+                except (RpcError, ConnectionError, OSError) as error:
+                    errors.append(f"{label}: commit on B failed: {error}")
+                    missing += 1
+                    committer.close()
+                    try:
+                        committer = cluster.client(cluster.b.port, timeout=30.0)
+                    except (ConnectionError, OSError):
+                        pass
+                    continue
+                ledger.ack({"id": changeset_id, "seq": seq, "attempts": attempts})
+                latency = wait_notified(subscriber, seq, sent, args.latency_timeout)
+                if latency is None:
+                    missing += 1
+                else:
+                    latencies.append(latency)
+                time.sleep(0.1)
+            steps.append({"step": label, "commits": count, "notified": len(latencies), "missing": missing,
+                          "maxMs": round(max(latencies) * 1000, 1) if latencies else None})
+
+        round_of_commits("before")
+        listeners = [line for line in postgres.psql(cluster.database, listen_sql).splitlines() if line]
+        targets = listeners
+        if len(listeners) < 2:
+            # No idle connection whose last statement was LISTEN per instance (it may have run
+            # another query since): cut every galleyd connection to the database, listeners included.
+            targets = [line for line in postgres.psql(
+                cluster.database,
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            ).splitlines() if line]
+        terminated = 0
+        for pid in targets:
+            if postgres.psql(cluster.database, f"SELECT pg_terminate_backend({int(pid)})") == "t":
+                terminated += 1
+        round_of_commits("listener terminated")
+        restarted = postgres.restart()
+        if restarted:
+            round_of_commits("postgres restarted")
+        relisteners = [line for line in postgres.psql(cluster.database, listen_sql).splitlines() if line]
+        subscriber.close()
+        committer.close()
+        # Nothing missed: a reader from a new snapshot sees every seq once; the store holds every commit.
+        outcome = {}
+        done = threading.Event()
+        done.set()
+        head = cluster.client().call("server.info")["head"]
+        reader(cluster, 0, random.Random(args.seed), done, [head], outcome, time.monotonic() + 60)
+        missed, duplicated, _ = count_reads(outcome, head)
+        store = check_store(cluster, ledger)
+        result = {
+            "phase": "listener", "listenConnectionsFound": len(listeners), "terminated": terminated,
+            "terminatedEveryConnection": targets is not listeners, "errors": errors[:5],
+            "postgresRestarted": restarted, "listenConnectionsAfter": len(relisteners), "steps": steps,
+            "missed": missed, "duplicated": duplicated, **store,
+        }
+        result["ok"] = (terminated >= 2 and not errors and all(step["missing"] == 0 for step in steps) and missed == 0
+                        and duplicated == 0 and store["lost"] == 0 and store["changed"] == 0
+                        and store["duplicates"] == 0 and store["gapless"])
+        return result
+    finally:
+        cluster.stop()
+
+
 def phase_throughput(args, postgres):
     results = []
     for count in (1, 8, 32):
@@ -761,7 +898,7 @@ def main():
     parser.add_argument("--latency-timeout", type=float, default=10.0)
     parser.add_argument("--failover-after", type=float, default=2.0, help="seconds of load before the kill")
     parser.add_argument("--failover-load", type=float, default=5.0, help="seconds of load after the kill")
-    parser.add_argument("--only", choices=["cursors", "latency", "failover"], help="run one phase of the default run")
+    parser.add_argument("--only", choices=["cursors", "latency", "listener", "failover"], help="run one phase of the default run")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
     if args.seed is None:
@@ -814,6 +951,9 @@ def run(args):
         if args.only in (None, "latency"):
             results.append(phase_latency(args, postgres))
             print(json.dumps(results[-1]), flush=True)
+        if args.only in (None, "listener") and not args.standin:  # needs PostgreSQL's LISTEN connections
+            results.append(phase_listener(args, postgres))
+            print(json.dumps(results[-1]), flush=True)
         if args.only in (None, "failover"):
             results.append(phase_failover(args, postgres))
             print(json.dumps(results[-1]), flush=True)
@@ -826,6 +966,11 @@ def run(args):
                              f"lost {r['lost'] + r['changed']}")
             elif r["phase"] == "latency":
                 parts.append(f"notification p50 {r['p50Ms']} ms p99 {r['p99Ms']} ms ({r['timeouts']} timeouts)")
+            elif r["phase"] == "listener":
+                missing = sum(step["missing"] for step in r["steps"])
+                parts.append(f"{r['terminated']} listener connections terminated"
+                             f"{', postgres restarted' if r['postgresRestarted'] else ''}: {missing} notifications missing, "
+                             f"missed {r['missed']}")
             else:
                 parts.append(f"failover {r['failoverSeconds']} s ({r['retried']} retried, {r['replayed']} replayed, "
                              f"lost {r['lost'] + r['changed']}, duplicates {r['duplicates']})")

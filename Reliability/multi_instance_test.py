@@ -186,9 +186,11 @@ class Postgres:
             return
         self.directory = tempfile.mkdtemp(prefix="galley-multi-pg-")
         port = free_port()
+        # Without PGDIR_FILE: a caller's (CI's) file names its own server, which must stay its own.
+        environment = {key: value for key, value in os.environ.items() if key != "PGDIR_FILE"}
         done = subprocess.run(
             [str(START_POSTGRES), str(port), "--dir", self.directory],
-            capture_output=True, text=True, timeout=180,
+            capture_output=True, text=True, timeout=180, env=environment,
         )
         if done.returncode != 0:
             raise RuntimeError("scripts/start-postgres failed:\n" + done.stderr[-3000:])

@@ -135,6 +135,12 @@ def check_compose(checks):
                 if flag == "--database" and "--database" not in help_text:
                     continue  # a galleyd without the PostgreSQL store: nothing to compare with
                 checks.expect(flag in help_text, f"{name}: {flag} is not a flag of `{binary} serve`")
+    if binary:
+        top = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30).stdout
+        if re.search(r"^\s+migrate\b", top, re.M):  # a galleyd with the PostgreSQL store
+            migrate_help = subprocess.run([binary, "migrate", "--help"], capture_output=True, text=True, timeout=30)
+            checks.expect("--database" in migrate_help.stdout + migrate_help.stderr,
+                          f"migrate: --database is not a flag of `{binary} migrate`")
     checks.expect(len(urls) == 1, f"migrate and the instances use different databases: {sorted(map(str, urls))}")
     if database and url:
         parts = urllib.parse.urlsplit(url)

@@ -918,9 +918,10 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         return run(args)
-    except RuntimeError as error:  # a process that did not start, a failed migration
+    except (RuntimeError, ConnectionError, OSError, RpcError) as error:
+        # A process that did not start, a failed migration, a server that stopped answering.
         print(str(error), file=sys.stderr)
-        print(f"multi-instance: FAIL: {str(error).splitlines()[0]}")
+        print(f"multi-instance: FAIL: {type(error).__name__}: {(str(error).splitlines() or [''])[0]}")
         return 1
 
 

@@ -31,7 +31,7 @@ import Testing
                     let doomed = try await server.client()
                     _ = try await doomed.connection.sendRaw(JSONWriter.bytes(request), expectReply: false)
                     await doomed.close()
-                    for _ in 0..<250 where try await client.call("server.info")["head"]?.intValue == head {
+                    for _ in 0..<750 where try await client.call("server.info")["head"]?.intValue == head {
                         try await Task.sleep(for: .milliseconds(20))
                     }
                     #expect(try await client.call("server.info")["head"]?.intValue == head + 1)

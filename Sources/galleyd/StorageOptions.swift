@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GalleyPostgres
 import GalleyStore
 import Logging
@@ -29,6 +30,12 @@ struct StorageOptions: ParsableArguments {
     /// Opens the store these options name: PostgreSQL with --database, else SQLite in --data.
     func openStore(maximumCommitBatch: Int? = nil, logger: Logger) async throws -> any GalleyStorage {
         if let url = try self.postgresURL {
+            // The data directory still holds the first admin token's file.
+            do {
+                try FileManager.default.createDirectory(atPath: self.data, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.unusable("cannot create the data directory \(self.data): \(error.localizedDescription)")
+            }
             return try await PostgresStore(url: url, maximumCommitBatch: maximumCommitBatch ?? PostgresStore.defaultMaximumCommitBatch, logger: logger)
         }
         return try SQLiteStore(

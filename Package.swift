@@ -57,6 +57,7 @@ let package = Package(
             name: "GalleyStore",
             dependencies: [
                 "GalleyModel",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -238,6 +239,8 @@ let package = Package(
             name: "GalleyServerTests",
             dependencies: [
                 "GalleyTestSupport",
+                "GalleyPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 "GalleyServer",
                 "GalleyStore",
                 "GalleyClient",

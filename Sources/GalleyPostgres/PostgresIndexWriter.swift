@@ -65,7 +65,7 @@ enum PostgresIndexWriter {
         }
     }
 
-    private static func addToIndexes(_ state: EntityState, on connection: BlockingConnection) {
+    static func addToIndexes(_ state: EntityState, on connection: BlockingConnection) {
         let data = state.data
         let id = state.id
         switch state.type {

@@ -79,7 +79,7 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// For the one dedicated connection outside the pool (the notification listener).
-    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS =
             switch self.effectiveSSLMode {
             case "require": .require(try NIOSSLContext(configuration: .makeClientConfiguration()))

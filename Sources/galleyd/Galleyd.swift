@@ -14,7 +14,7 @@ struct Galleyd: AsyncParsableCommand {
               galleyd --listen 127.0.0.1:0 --data /tmp/g --log-level debug
               galleyd token create --name desk-tool --role editor
             """,
-        subcommands: [ServeCommand.self, MigrateCommand.self, TokenCommand.self, BackupCommand.self, RestoreCommand.self, CheckCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, CopyCommand.self, TokenCommand.self, BackupCommand.self, RestoreCommand.self, CheckCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -56,9 +56,28 @@ public struct TestServer: Sendable {
     ) async throws -> T {
         let directory = try TemporaryDirectory.make()
         defer { TemporaryDirectory.remove(directory) }
+        let (store, dropDatabase) = try await Self.makeStore(directory: directory, logger: Self.quietLogger)
+        do {
+            let result = try await Self.with(store: store, dataDirectory: directory, configure: configure, limits: limits, body)
+            await dropDatabase()
+            return result
+        } catch {
+            await dropDatabase()
+            throw error
+        }
+    }
+
+    /// Runs `body` against a server on `store` (its first admin token in `dataDirectory`, made
+    /// there unless the store has live tokens already), then shuts it down, which closes the store.
+    public static func with<T: Sendable>(
+        store: any GalleyStorage,
+        dataDirectory directory: String,
+        configure: @Sendable (inout TransportConfiguration) -> Void = { _ in },
+        limits: AbuseLimits = AbuseLimits(),
+        _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
         let logger = Self.quietLogger
-        let (store, dropDatabase) = try await Self.makeStore(directory: directory, logger: logger)
-        let tokenPath = try await AdminBootstrap.ensureAdminToken(store: store, dataDirectory: directory, logger: logger)!
+        let tokenPath = try await AdminBootstrap.ensureAdminToken(store: store, dataDirectory: directory, logger: logger) ?? directory + "/admin.token"
         let adminToken = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         // A test that holds an unauthenticated connection (anonymous calls, wrong tokens) can
         // outlast galleyd's 10 s authentication deadline on a loaded 2-core machine; the tests of
@@ -71,14 +90,7 @@ public struct TestServer: Sendable {
             addressContinuation.finish()
         }
         let group = ServiceGroup(services: [server], logger: logger)
-        do {
-            let result = try await Self.run(group: group, store: store, addresses: addresses, adminToken: adminToken, directory: directory, transport: transport, body)
-            await dropDatabase()
-            return result
-        } catch {
-            await dropDatabase()
-            throw error
-        }
+        return try await Self.run(group: group, store: store, addresses: addresses, adminToken: adminToken, directory: directory, transport: transport, body)
     }
 
     private static func run<T: Sendable>(
@@ -163,5 +175,19 @@ public enum TemporaryDirectory {
 
     public static func remove(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+extension GalleyClient {
+    /// The next notification the server sends, or nil when none arrives within `limit` (the
+    /// client is closed then, which ends the wait). A bound on arrival, not a speed assertion.
+    public func nextNotification(within limit: Duration = .seconds(10)) async -> JSONRPCRequest? {
+        let guardTask = Task {
+            try await Task.sleep(for: limit)
+            await self.close()
+        }
+        defer { guardTask.cancel() }
+        var iterator = self.connection.notifications.makeAsyncIterator()
+        return await iterator.next()
     }
 }

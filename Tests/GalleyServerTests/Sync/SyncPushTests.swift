@@ -41,10 +41,7 @@ import Testing
             // How fast the notification arrives is a benchmark figure, not a test assertion: this
             // asserts only that it arrives (bounded by the guard task) and names the new head.
             try await writer.commit([Ops.createArticle(headline: "Breaking")])
-            let guardTask = Task { try await Task.sleep(for: .seconds(10)); await watcher.close() }
-            var iterator = watcher.connection.notifications.makeAsyncIterator()
-            let notification = await iterator.next()
-            guardTask.cancel()
+            let notification = await watcher.nextNotification()
             #expect(notification?.method == "sync.changed")
             #expect(notification?.params["head"] == 1)
             await writer.close()

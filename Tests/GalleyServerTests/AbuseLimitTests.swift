@@ -108,7 +108,7 @@ struct ReadDeadlineTests {
         try await TestServer.with(configure: { $0.idleTimeout = .seconds(1) }) { server in
             let idle = try await server.raw()
             try await idle.send(#"{"jsonrpc":"2.0","id":1,"method":"auth.authenticate","params":{"token":"\#(server.adminToken)"}}"# + "\n")
-            #expect(try self.parse(try await idle.readLine())["result"] != nil)
+            #expect(try self.parse(try await idle.readLine(timeout: .seconds(15)))["result"] != nil)
             // Authenticated and subscribed in one write, so a loaded machine cannot let the
             // 1 s idle timeout strike between the two.
             let subscriber = try await server.raw()
@@ -116,8 +116,8 @@ struct ReadDeadlineTests {
                 #"{"jsonrpc":"2.0","id":1,"method":"auth.authenticate","params":{"token":"\#(server.adminToken)"}}"# + "\n"
                     + #"{"jsonrpc":"2.0","id":2,"method":"sync.subscribe"}"# + "\n"
             )
-            #expect(try self.parse(try await subscriber.readLine())["result"] != nil)
-            #expect(try self.parse(try await subscriber.readLine())["result"] != nil)
+            #expect(try self.parse(try await subscriber.readLine(timeout: .seconds(15)))["result"] != nil)
+            #expect(try self.parse(try await subscriber.readLine(timeout: .seconds(15)))["result"] != nil)
             let error = try self.parse(try await idle.readLine(timeout: .seconds(10)))
             #expect(error["error"]?["code"] == -32029)
             #expect(error["error"]?["data"]?["kind"] == "idle_timeout")

@@ -51,7 +51,7 @@ import Testing
                 #expect(seen != nil)
                 // A local edit goes out by itself.
                 try replica.update(.article, id, set: ["headline": "Breaking: more"], message: "from the replica")
-                let pushed = try await Self.wait(upTo: .seconds(5)) {
+                let pushed = try await Self.wait(upTo: .seconds(15)) {
                     try await writer.call("article.get", ["id": .string(id)])["headline"] == "Breaking: more"
                 }
                 #expect(pushed != nil)

@@ -118,7 +118,7 @@ final class PostgresCommitter: Sendable {
         connection: BlockingConnection,
         plainSequence: Bool
     ) throws -> ([Result<CommitRecord, any Error>], Int64?) {
-        try connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        connection.send("BEGIN ISOLATION LEVEL READ COMMITTED")
         var head: Int64
         if plainSequence {
             head = 0
@@ -131,11 +131,11 @@ final class PostgresCommitter: Sendable {
         let startHead = head
         var outcomes: [Result<CommitRecord, any Error>] = []
         for submission in submissions {
-            try connection.execute("SAVEPOINT changeset")
+            connection.send("SAVEPOINT changeset")
             do {
                 if let replay = try Self.replay(submission, connection: connection) {
                     outcomes.append(.success(replay))
-                    try connection.execute("RELEASE SAVEPOINT changeset")
+                    connection.send("RELEASE SAVEPOINT changeset")
                     continue
                 }
                 let seq: Int64
@@ -153,11 +153,10 @@ final class PostgresCommitter: Sendable {
                     committedAt: committedAt
                 )
                 if submission.dryRun {
-                    try connection.execute("ROLLBACK TO SAVEPOINT changeset")
+                    connection.send("ROLLBACK TO SAVEPOINT changeset")
                 } else {
                     PostgresIndexWriter.write(outcome, submission: submission, seq: seq, committedAt: committedAt, on: connection)
-                    try connection.flush()
-                    try connection.execute("RELEASE SAVEPOINT changeset")
+                    connection.send("RELEASE SAVEPOINT changeset")
                     head = max(head, seq)
                 }
                 outcomes.append(
@@ -175,16 +174,19 @@ final class PostgresCommitter: Sendable {
                     )
                 )
             } catch let error as ChangesetError {
-                try connection.execute("ROLLBACK TO SAVEPOINT changeset")
+                connection.send("ROLLBACK TO SAVEPOINT changeset")
                 outcomes.append(.failure(error))
             }
         }
         if plainSequence {
-            try connection.execute("UPDATE seq_counter SET v = GREATEST(v, \(head)) WHERE id = 1")
+            connection.send("UPDATE seq_counter SET v = GREATEST(v, \(head)) WHERE id = 1")
             Thread.sleep(forTimeInterval: Double.random(in: 0...0.02))
         } else if head != startHead {
-            try connection.execute("UPDATE seq_counter SET v = \(head) WHERE id = 1")
+            connection.send("UPDATE seq_counter SET v = \(head) WHERE id = 1")
         }
+        // Everything above was pipelined: COMMIT waits for all of it, and the first statement that
+        // failed (which aborts the transaction, so COMMIT would only roll back) is thrown here:
+        // no caller is told a changeset committed unless every statement of the batch succeeded.
         try connection.execute("COMMIT")
         return (outcomes, head != startHead ? head : nil)
     }

@@ -8,7 +8,7 @@ successfully, every instance on the same database, no instance port published, H
 7420 with Deploy/haproxy.cfg mounted. Flags passed to galleyd are checked against
 `galleyd serve --help` when a galleyd binary is at hand ($GALLEYD or .build/debug/galleyd).
 Deploy/haproxy.cfg: `mode tcp`, a frontend on 7420, one checked server per instance, the health
-check (a server.ping frame with an expected reply, or a plain connect check), and
+check (a server.info frame whose reply must carry the head), and
 `haproxy -c -f Deploy/haproxy.cfg` when haproxy is installed. Dockerfile: multi-stage from a
 swift:6 image, release builds of galleyd and galley, a slim Debian runtime with libsqlite3-0 and
 libuuid1, a non-root user, EXPOSE 7420.
@@ -204,15 +204,12 @@ def check_haproxy(checks):
             for line in matching:
                 checks.expect(default_check or re.search(r"\bcheck\b", line), f"haproxy.cfg: {name} is not health-checked")
         sends = [line for line in lines if line.startswith("tcp-check send")]
-        if sends:
-            # A JSON-RPC health check: a real server.ping frame (newline framing) and its reply.
-            checks.expect(any("server.ping" in line and "jsonrpc" in line for line in sends),
-                          "haproxy.cfg: tcp-check sends something other than a server.ping frame")
-            checks.expect(any(line.startswith("tcp-check expect") for line in lines), "haproxy.cfg: tcp-check sends but expects nothing")
-        else:
-            # A connect check: acceptable only with the reason written down (server.ping needs auth).
-            checks.expect("server.ping" in text and "authenticat" in text,
-                          "haproxy.cfg: a plain connect check without the comment saying why not server.ping")
+        # A JSON-RPC health check: a real server.info frame (unauthenticated, reads the store's
+        # head, newline framing) and an expectation on the head in its reply.
+        checks.expect(any("server.info" in line and "jsonrpc" in line and line.rstrip().endswith('\\n"') for line in sends),
+                      "haproxy.cfg: no tcp-check sending a newline-framed server.info request")
+        checks.expect(any(line.startswith("tcp-check expect") and "head" in line for line in lines),
+                      "haproxy.cfg: the health check does not expect a head in the reply")
         checks.expect(any(line.split()[:2] == ["balance", "roundrobin"] or line.split()[:2] == ["balance", "leastconn"]
                           for line in lines), f"haproxy.cfg: backend {key[1]} balances neither roundrobin nor leastconn")
     if shutil.which("haproxy"):

@@ -258,7 +258,11 @@ frontend galley
 
 backend galleyd
     balance roundrobin
-    # A plain TCP connect check: server.ping needs an authenticated connection (see Deploy/haproxy.cfg).
+    # The health check of Deploy/haproxy.cfg: server.info (no token needed) must answer with a head.
+    option tcp-check
+    tcp-check connect
+    tcp-check send "{{\\"jsonrpc\\":\\"2.0\\",\\"id\\":\\"health\\",\\"method\\":\\"server.info\\"}}\\n"
+    tcp-check expect rstring "\\"head\\":[0-9]+"
 {servers}
 """
 

@@ -107,6 +107,7 @@ let package = Package(
                 "JSONRPC",
                 "JSONRPCTransport",
                 "GalleyModel",
+                "GalleySync",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
@@ -205,7 +206,7 @@ let package = Package(
         .testTarget(name: "GalleyModelTests", dependencies: ["GalleyModel", "JSONRPC"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GalleyFuzzTests",
-            dependencies: ["GalleyFuzzTargets"],
+            dependencies: ["GalleyFuzzTargets", "GalleySync", "GalleyModel", "JSONRPC"],
             exclude: ["Regressions"],
             swiftSettings: swiftSettings
         ),

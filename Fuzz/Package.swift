@@ -3,7 +3,7 @@
 // `--sanitize=fuzzer`; the code they drive lives in the main package's GalleyFuzzTargets.
 import PackageDescription
 
-let targets = ["json": "jsonParser", "frame": "frameDecoder", "request": "request", "changeset": "changeset"]
+let targets = ["json": "jsonParser", "frame": "frameDecoder", "request": "request", "changeset": "changeset", "sync": "syncPage"]
 
 let package = Package(
     name: "galley-fuzz",

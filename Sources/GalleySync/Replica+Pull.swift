@@ -75,7 +75,7 @@ extension Replica {
     /// edits take the server's state; entities with local edits are merged three ways (see
     /// ``ThreeWayMerge``), conflicts are recorded and the pending ops that merged cleanly are
     /// rebased onto the new server version.
-    func apply(page: JSONValue) throws -> AppliedPage {
+    public func apply(page: JSONValue) throws -> AppliedPage {
         guard let cursor = page["cursor"]?.stringValue, let items = page["items"]?.arrayValue, let head = page["head"]?.intValue else {
             throw ReplicaError.unusable("the server sent a malformed sync page")
         }

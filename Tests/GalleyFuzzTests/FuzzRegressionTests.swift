@@ -1,5 +1,8 @@
 import Foundation
-import GalleyFuzzTargets
+import GalleyModel
+import GalleySync
+import JSONRPC
+@testable import GalleyFuzzTargets
 import Testing
 
 /// Every input that ever crashed a fuzz target is kept in `Regressions/<target>/` and replayed
@@ -16,6 +19,7 @@ import Testing
         "frame": FuzzTargets.frameDecoder,
         "request": FuzzTargets.request,
         "changeset": FuzzTargets.changeset,
+        "sync": FuzzTargets.syncPage,
     ]
 
     private static func files(in folder: URL) -> [URL] {
@@ -24,7 +28,7 @@ import Testing
             .sorted { $0.path < $1.path }
     }
 
-    @Test(arguments: ["json", "frame", "request", "changeset"])
+    @Test(arguments: ["json", "frame", "request", "changeset", "sync"])
     func everyRecordedCrashInputIsHandled(target: String) throws {
         let run = try #require(Self.targets[target])
         for file in Self.files(in: Self.regressions.appendingPathComponent(target)) {
@@ -47,5 +51,33 @@ import Testing
         // A valid changeset must reach the applier (otherwise the fuzzer would only test parsing).
         let text = #"[{"op":"create","type":"article","data":{"headline":"Fuzz seed"}},{"op":"update","type":"article","id":"00000000-0000-4000-8000-000000000002","baseVersion":1,"set":{"section":"world"}}]"#
         Array(text.utf8).withUnsafeBytes { FuzzTargets.changeset($0) }
+    }
+
+    @Test func syncTargetWorldHasAPendingEditThatARealPageMergesWith() {
+        // The sync target must reach the applier and the three-way merge, not only the page checks:
+        // the server changes the section of the article the replica edited offline (its headline).
+        let page: JSONValue = [
+            "cursor": "l.4", "head": 4, "consistentAt": 4, "hasMore": false,
+            "items": [
+                [
+                    "type": "article", "id": .string(SyncPageWorld.articleID), "version": 2, "seq": 4, "deleted": false,
+                    "data": [
+                        "slug": "one", "headline": "One", "section": "world", "status": "draft", "tags": [],
+                        "body": [["type": "paragraph", "text": "Words."]], "leadMediaId": .string(SyncPageWorld.mediaID), "readingMinutes": 1,
+                        "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-02T00:00:00.000Z", "createdBy": "fuzz", "updatedBy": "desk",
+                    ],
+                ]
+            ],
+        ]
+        SyncPageWorld.shared.withFreshReplica { replica in
+            #expect((try? replica.entity(SyncPageWorld.articleID))?.data["headline"] == "Edited offline")
+            let applied = try? replica.apply(page: page)
+            #expect(applied?.conflicts == 0)
+            let merged = try? replica.entity(SyncPageWorld.articleID)
+            #expect(merged?.data["headline"] == "Edited offline")
+            #expect(merged?.data["section"] == "world")
+        }
+        let text = JSONWriter.string(page)
+        Array(text.utf8).withUnsafeBytes { FuzzTargets.syncPage($0) }
     }
 }

@@ -138,7 +138,7 @@ class Client:
         self.current_lock = threading.Lock()
         self.gate = threading.Lock()  # held for one action; the control takes it between actions
         self.outbox = set()
-        self.killed_by_nemesis = set()
+        self.edited = {}  # changeset id -> article, for reading back what a push acknowledged
 
     # -- running galley
 
@@ -177,6 +177,7 @@ class Client:
             how = "resolved" if after_kind == "resolve" else "acknowledged"
             self.history.add(kind="left_outbox", client=self.index, ids=gone, how=how, by=after_kind, t=t1)
         self.outbox = now
+        return gone
 
     # -- actions
 
@@ -208,6 +209,7 @@ class Client:
                          error=err.strip()[-300:] if rc != 0 else None, t0=t0, t=t1)
         if changeset:
             self.outbox.add(changeset)
+            self.edited[changeset] = article
 
     def exchange(self, kind, policy="random"):
         """push, pull or sync; resolves the conflicts it reports (during the run randomly with
@@ -219,7 +221,10 @@ class Client:
         summary = out.strip().splitlines()
         self.history.add(kind=kind, client=self.index, rc=rc, killed=killed, timedOut=timed_out, t0=t0, t=t1,
                          out=" | ".join(summary[-3:])[-400:], err=err.strip()[-300:] if rc not in (0, 4) else None)
-        self.list_outbox(kind, t1)
+        gone = self.list_outbox(kind, t1) or []
+        # Read-your-writes: read back (up to two of) the articles whose edits were just acknowledged.
+        for article in sorted({self.edited[c] for c in gone if c in self.edited})[:2]:
+            self.read(article)
         if rc == 4:
             self.resolve_all(policy)
         return rc
@@ -246,8 +251,8 @@ class Client:
                              error=err.strip()[-300:] if rc != 0 else None)
             self.list_outbox("resolve", t1)
 
-    def read(self):
-        article = self.rng.choice(self.articles)
+    def read(self, article=None):
+        article = article or self.rng.choice(self.articles)
         t0 = self.history.now()
         rc, out, err, _ = self.galley("read", "article", "show", article, "--json", *self.replica_args())
         t1 = self.history.now()
@@ -311,7 +316,7 @@ def direct_writer(box, history, rng, articles, stop):
     conn = None
     counter = 0
     while not stop.is_set():
-        time.sleep(rng.uniform(0.1, 0.5))
+        time.sleep(rng.uniform(0.2, 1.0))
         counter += 1
         tag = f"w{counter}"
         article = rng.choice(articles)
@@ -523,6 +528,8 @@ def check(history, changesets, server_articles, replica_articles, final_outboxes
         resolves_at.setdefault((r["client"], r["article"], r["field"]), []).append(r)
     pending_at_end = set().union(*final_outboxes) if final_outboxes else set()
 
+    stats = {"editsWithOwnChangeset": 0, "valuesOnServer": 0, "valuesSuperseded": 0, "readsChecked": 0}
+
     def superseded(e, field):
         for r in resolves_at.get((e["client"], e["article"], field), []):
             if r["t0"] < e["t"]:
@@ -550,11 +557,16 @@ def check(history, changesets, server_articles, replica_articles, final_outboxes
                                          "why": "left the outbox without reaching the server"})
                 continue
         for field, value in e["fields"].items():
-            if (e["article"], field, key(value)) not in sets and not superseded(e, field):
+            if (e["article"], field, key(value)) in sets:
+                stats["valuesOnServer"] += 1
+            elif superseded(e, field):
+                stats["valuesSuperseded"] += 1
+            else:
                 problems["lost"].append({"edit": e["edit"], "field": field, "value": value, "changeset": e["changeset"],
                                          "why": "value never on the server and not superseded"})
         if stored is None:
             continue
+        stats["editsWithOwnChangeset"] += 1
         ops = [op for op in stored["ops"] if op["id"] == e["article"]]
         sent = ops[0].get("set", {}) if len(ops) == 1 and ops[0]["op"] == "update" else None
         if sent is None or any(f not in e["fields"] or key(v) != key(e["fields"][f]) for f, v in sent.items()) or \
@@ -580,6 +592,7 @@ def check(history, changesets, server_articles, replica_articles, final_outboxes
                 continue
             if acknowledged.get(e["changeset"], float("inf")) >= r["t0"] or e["changeset"] not in by_id:
                 continue
+            stats["readsChecked"] += 1
             stored = by_id[e["changeset"]]
             sent = next((op.get("set", {}) for op in stored["ops"] if op["id"] == e["article"]), {})
             for field, value in sent.items():
@@ -618,7 +631,65 @@ def check(history, changesets, server_articles, replica_articles, final_outboxes
                 problems["divergent"].append({"client": index, "article": article_id, "replica": articles.get(article_id),
                                               "server": server_articles.get(article_id)})
     problems["stuckOutbox"] = stuck
-    return {name: len(found) for name, found in problems.items()}, {name: found[:5] for name, found in problems.items() if found}
+    return stats, {name: len(found) for name, found in problems.items()}, {name: found[:5] for name, found in problems.items() if found}
+
+
+def pushed_counts(exchanges):
+    """What the pushes said they did (push and sync print one line)."""
+    totals = {"pushedApplied": 0, "pushedReplayed": 0, "pushConflicts": 0, "pushRefused": 0}
+    for event in exchanges:
+        match = re.search(r"Pushed: (\d+) applied, (\d+) already applied, (\d+) conflict\(s\), (\d+) refused", event["out"])
+        if match:
+            for name, value in zip(totals, match.groups()):
+                totals[name] += int(value)
+    return totals
+
+
+def self_test():
+    """Feeds the checker small made-up histories, each breaking one property, and returns the
+    properties it failed to flag (empty: every check can fail)."""
+    a, cs1, cs2 = "article-1", "cs-1", "cs-2"
+
+    def base():
+        history = History()
+        history.add(kind="edit", client=0, edit="c0e1", article=a, fields={"headline": "v1", "tags": ["v1"]},
+                    changeset=cs1, rc=0, ok=True, indeterminate=False, t0=1.0, t=1.1)
+        history.add(kind="left_outbox", client=0, ids=[cs1], how="acknowledged", by="push", t=2.0)
+        history.add(kind="read", client=0, article=a, version=2, fields={"headline": "v1", "subheadline": None, "tags": ["v1"]},
+                    t0=2.5, t=2.6)
+        history.add(kind="status", client=0, consistentAt=2, serverHead=2, pending=0, conflicts=0, t=2.7)
+        changesets = {1: {"seq": 1, "id": "setup", "ops": [{"op": "create", "id": a, "data": {"headline": "v0"}}]},
+                      2: {"seq": 2, "id": cs1, "ops": [{"op": "update", "id": a, "set": {"headline": "v1", "tags": ["v1"]}}]}}
+        article = {a: {"version": 2, "data": {"headline": "v1", "tags": ["v1"]}}}
+        return history, changesets, article
+
+    missed = []
+    cases = {
+        "lost": lambda h, c, art: c.pop(2),
+        "appliedTwice": lambda h, c, art: c.update({3: {"seq": 3, "id": cs1, "ops": c[2]["ops"]}}),
+        "notAtomic": lambda h, c, art: c.update({2: {"seq": 2, "id": cs1, "ops": [{"op": "update", "id": a, "set": {"headline": "v1"}}]},
+                                                 3: {"seq": 3, "id": cs2, "ops": [{"op": "update", "id": a, "set": {"tags": ["v1"]}}]}}),
+        "readYourWrites": lambda h, c, art: h.add(kind="read", client=0, article=a, version=2,
+                                                  fields={"headline": "v0", "tags": ["v1"]}, t0=3.0, t=3.1),
+        "monotonicReads": lambda h, c, art: h.add(kind="status", client=0, consistentAt=1, serverHead=2, pending=0,
+                                                  conflicts=0, t=3.0),
+        "divergent": lambda h, c, art: art.update({a: {"version": 2, "data": {"headline": "v0"}}}),
+    }
+    history, changesets, article = base()
+    _, counts, _ = check(history, changesets, article, [article], [set()], [])
+    if any(counts.values()):
+        missed.append(f"clean history flagged: {counts}")
+    for name, breaking in cases.items():
+        history, changesets, article = base()
+        replica = dict(article)
+        breaking(history, changesets, replica)
+        _, counts, _ = check(history, changesets, article, [replica], [set()], [])
+        if not counts[name]:
+            missed.append(name)
+    _, counts, _ = check(*base(), [base()[2]], [set()], [{"client": 0, "pending": 1}])
+    if not counts["stuckOutbox"]:
+        missed.append("stuckOutbox")
+    return missed
 
 
 def one_run(number, args, seed):
@@ -687,7 +758,7 @@ def one_run(number, args, seed):
         for client in clients:
             rc, out, err, _ = run_galley("changeset", "list", "--json", "--replica", str(client.directory))
             final_outboxes.append({item["id"] for item in json.loads(out)} if rc == 0 else set())
-        counts, examples = check(history, changesets, server_articles, replica_articles, final_outboxes, stuck)
+        stats, counts, examples = check(history, changesets, server_articles, replica_articles, final_outboxes, stuck)
 
         exchanges = [e for e in history.events if e["kind"] in ("push", "pull", "sync")]
         outcome = {
@@ -698,7 +769,9 @@ def one_run(number, args, seed):
             "pushes": len(history.of("push")), "pulls": len(history.of("pull")), "syncs": len(history.of("sync")),
             "exchangesFailed": sum(1 for e in exchanges if e["rc"] not in (0, 4)),
             "resolved": len([r for r in history.of("resolve") if r["rc"] == 0]),
-            "reads": len(history.of("read")), "serverChangesets": len(changesets),
+            "reads": len(history.of("read")),
+            "killedMidExchange": sum(1 for e in exchanges if e["killed"]), "serverChangesets": len(changesets),
+            **pushed_counts(exchanges), **stats,
             "faults": nemesis.counts, "healRounds": rounds, "healSeconds": round(heal_seconds, 1),
             **counts,
         }
@@ -729,12 +802,20 @@ def main():
     parser.add_argument("--seconds", type=float, default=120, help="length of the faulty phase of each run")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--clients", type=int, default=6, help="replicas (5 to 10)")
-    parser.add_argument("--articles", type=int, default=8, help="articles everyone edits (few: conflicts happen)")
+    parser.add_argument("--articles", type=int, default=16, help="articles everyone edits (few: conflicts happen)")
     parser.add_argument("--heal-rounds", type=int, default=20, help="bound on sync rounds after healing")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--control", action="store_true", help="positive control: drop queued outbox changesets at a kill")
     parser.add_argument("--keep", action="store_true", help="keep every run's directory, not only failing ones")
+    parser.add_argument("--self-test", action="store_true", help="only check that every property of the checker can fail")
     args = parser.parse_args()
+    missed = self_test()
+    if missed:
+        print(f"sync-jepsen: the checker does not catch: {', '.join(missed)}")
+        return 1
+    if args.self_test:
+        print("sync-jepsen self-test: the checker flags a made-up violation of every property and passes a clean history")
+        return 0
     if not 5 <= args.clients <= 10:
         parser.error("--clients must be 5 to 10")
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)

@@ -138,15 +138,18 @@ class Client:
         self.current_lock = threading.Lock()
         self.gate = threading.Lock()  # held for one action; the control takes it between actions
         self.outbox = set()
+        self.closed = False
         self.edited = {}  # changeset id -> article, for reading back what a push acknowledged
 
     # -- running galley
 
     def galley(self, kind, *args, timeout=COMMAND_TIMEOUT):
         command = [str(galley_binary()), *args]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   stdin=subprocess.DEVNULL)
         with self.current_lock:
+            if self.closed:  # the run is being torn down: start nothing new
+                return -1, "", "closed", False
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                       stdin=subprocess.DEVNULL)
             self.current = (process, kind)
         timed_out = False
         try:
@@ -788,6 +791,8 @@ def one_run(number, args, seed):
         if nemesis:
             nemesis.release()
         for client in clients:
+            with client.current_lock:
+                client.closed = True
             client.signal_current(signal.SIGCONT)
             client.signal_current(signal.SIGKILL)
         for proxy in proxies:

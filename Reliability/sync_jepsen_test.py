@@ -495,7 +495,8 @@ def run_galley(*args, timeout=120):
 
 
 def check(history, changesets, server_articles, replica_articles, final_outboxes, stuck):
-    """Judges the history against the server's changesets. Returns (counts, examples)."""
+    """Judges the history against the server's changesets. Returns (stats, counts, examples): what was
+    checked, how many violations of each property, and up to five examples of each."""
     problems = {name: [] for name in ("lost", "appliedTwice", "notAtomic", "readYourWrites", "monotonicReads",
                                       "divergent", "stuckOutbox")}
     by_id = {}

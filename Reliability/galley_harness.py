@@ -144,7 +144,10 @@ class FaultProxy:
     `cut("reset")` closes every proxied connection and refuses new ones (a network that
     answers with resets); `cut("blackhole")` keeps the connections open but forwards nothing
     either way and holds new ones unanswered (a partition: requests may or may not have reached
-    the server, replies are lost). `heal()` closes what the cut broke and forwards again. Nothing
+    the server, replies are lost); `cut("lose_replies")` forwards everything until a client
+    sends `sync.push` or `changeset.commit`, and from then on drops what the server sends back
+    on that connection (the write arrives and commits, its answer never does). `heal()` closes
+    what the cut broke and forwards again. Nothing
     is lost in the proxy while healed: it relays bytes in order, so partitions are the only
     faults it adds.
     """
@@ -183,13 +186,13 @@ class FaultProxy:
             except OSError:
                 _close(client)  # the server is down: the client sees a closed connection
                 continue
-            pair = [client, upstream, [False]]
+            pair = [client, upstream, [False]]  # the sockets, and whether the pair is frozen
             with self.lock:
                 self.pairs.append(pair)
-            threading.Thread(target=self._pump, args=(client, upstream, pair), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, pair), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, upstream, pair, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, pair, False), daemon=True).start()
 
-    def _pump(self, source, destination, pair):
+    def _pump(self, source, destination, pair, to_server):
         try:
             while True:
                 data = source.recv(65536)
@@ -197,6 +200,8 @@ class FaultProxy:
                     break
                 if pair[2][0]:
                     continue  # frozen: the bytes are lost in the partition
+                if to_server and self.mode == "lose_replies" and (b'"sync.push"' in data or b'"changeset.commit"' in data):
+                    pair[2][0] = True  # before sending: the answer may come back at once
                 destination.sendall(data)
         except OSError:
             pass

@@ -163,6 +163,18 @@ class Client:
                 self.current = None
         return process.returncode, out, err, timed_out
 
+    def in_doubt(self):
+        """How many outbox changesets a failed push left in doubt (sent, no answer recorded): the
+        lost-reply case the next push or pull must settle with `changeset.get`. A read-only look."""
+        try:
+            database = sqlite3.connect(f"file:{self.directory / '.galley' / 'replica.sqlite'}?mode=ro", uri=True, timeout=5)
+            try:
+                return database.execute("SELECT count(*) FROM outbox_changeset WHERE sent = 1").fetchone()[0]
+            finally:
+                database.close()
+        except sqlite3.Error:
+            return 0
+
     def replica_args(self):
         return ["--replica", str(self.directory)]
 
@@ -223,7 +235,8 @@ class Client:
         killed = (rc == -signal.SIGKILL) and not timed_out
         summary = out.strip().splitlines()
         self.history.add(kind=kind, client=self.index, rc=rc, killed=killed, timedOut=timed_out, t0=t0, t=t1,
-                         out=" | ".join(summary[-3:])[-400:], err=err.strip()[-300:] if rc not in (0, 4) else None)
+                         out=" | ".join(summary[-3:])[-400:], err=err.strip()[-300:] if rc not in (0, 4) else None,
+                         inDoubt=self.in_doubt() if rc not in (0, 4) else 0)
         gone = self.list_outbox(kind, t1) or []
         # Read-your-writes: read back (up to two of) the articles whose edits were just acknowledged.
         for article in sorted({self.edited[c] for c in gone if c in self.edited})[:2]:
@@ -362,7 +375,7 @@ class Nemesis:
         self.history = history
         self.rng = rng
         self.control = control
-        self.counts = {"killClient": 0, "stopClient": 0, "killServer": 0, "partition": 0, "controlDeleted": 0}
+        self.counts = {"killClient": 0, "stopClient": 0, "killServer": 0, "partition": 0, "loseReplies": 0, "controlDeleted": 0}
         self.stopped = []
 
     def run(self, stop, end):
@@ -413,12 +426,12 @@ class Nemesis:
         self.history.add(kind="nemesis", fault="restartServer", readySeconds=round(ready, 3))
 
     def partition(self):
-        how = self.rng.choice(["reset", "blackhole"])
+        how = self.rng.choice(["reset", "blackhole", "lose_replies"])
         victims = self.rng.sample(range(len(self.proxies)), self.rng.choice([1, 1, 2, len(self.proxies)]))
         seconds = self.rng.uniform(1, 6)
         for index in victims:
             self.proxies[index].cut(how)
-        self.counts["partition"] += 1
+        self.counts["loseReplies" if how == "lose_replies" else "partition"] += 1
         self.history.add(kind="nemesis", fault="partition", how=how, clients=victims, seconds=round(seconds, 2))
         time.sleep(seconds)
         for index in victims:
@@ -774,7 +787,8 @@ def one_run(number, args, seed):
             "exchangesFailed": sum(1 for e in exchanges if e["rc"] not in (0, 4)),
             "resolved": len([r for r in history.of("resolve") if r["rc"] == 0]),
             "reads": len(history.of("read")),
-            "killedMidExchange": sum(1 for e in exchanges if e["killed"]), "serverChangesets": len(changesets),
+            "killedMidExchange": sum(1 for e in exchanges if e["killed"]),
+            "leftInDoubt": sum(e.get("inDoubt", 0) for e in exchanges), "serverChangesets": len(changesets),
             **pushed_counts(exchanges), **stats,
             "faults": nemesis.counts, "healRounds": rounds, "healSeconds": round(heal_seconds, 1),
             **counts,
@@ -815,6 +829,8 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep every run's directory, not only failing ones")
     parser.add_argument("--self-test", action="store_true", help="only check that every property of the checker can fail")
     args = parser.parse_args()
+    # A SIGTERM (a CI timeout) unwinds like Ctrl-C, so every child process is killed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     missed = self_test()
     if missed:
         print(f"sync-jepsen: the checker does not catch: {', '.join(missed)}")

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Sync clients under faults, Jepsen-style: replicas made with `galley clone` edit offline and
-push, pull and sync with real `galley` processes, a direct writer commits over JSON-RPC, and a
+push, pull and sync with real `galley` processes (and now and then create an article offline,
+which the others pick up and edit), a direct writer commits over JSON-RPC, and a
 nemesis kills clients (-9, mid push/pull/sync), stops and continues them (SIGSTOP/SIGCONT),
 partitions them from the server, and kills the server (-9) and restarts it on the same data
 directory and port. Every edit, push, pull, sync, conflict resolution and read is recorded; at
@@ -131,7 +132,7 @@ class Client:
         self.proxy = proxy
         self.history = history
         self.rng = rng
-        self.articles = articles
+        self.articles = list(articles)  # grows with the articles this client creates or pulls
         self.counter = 0
         self.resolutions = 0
         self.current = None          # (Popen, kind) of the running command
@@ -226,6 +227,38 @@ class Client:
             self.outbox.add(changeset)
             self.edited[changeset] = article
 
+    def create(self):
+        """A new article, created offline with a headline and tags unique to this edit."""
+        self.counter += 1
+        tag = f"c{self.index}e{self.counter}"
+        values = {"headline": f"{tag} headline", "tags": [tag]}
+        t0 = self.history.now()
+        rc, out, err, timed_out = self.galley("edit", "article", "new", "--headline", values["headline"], "--section", "world",
+                                              "--tag", tag, "-m", f"jepsen {tag}", "--json", *self.replica_args())
+        t1 = self.history.now()
+        changeset = article = None
+        if rc == 0:
+            try:
+                reply = json.loads(out)
+                changeset, article = reply["changeset"]["id"], reply["entity"]["id"]
+            except (ValueError, KeyError, TypeError):
+                pass
+        ok = rc == 0 and changeset is not None and article is not None
+        self.history.add(kind="edit", client=self.index, edit=tag, article=article, fields=values, changeset=changeset,
+                         create=True, rc=rc, ok=ok, indeterminate=timed_out or rc < 0,
+                         error=err.strip()[-300:] if rc != 0 else None, t0=t0, t=t1)
+        if ok:
+            self.outbox.add(changeset)
+            self.edited[changeset] = article
+            self.articles.append(article)
+
+    def learn_articles(self):
+        """Picks up the articles others created, from the local copy."""
+        rc, out, err, _ = self.galley("list", "article", "list", "--ids", "--all", *self.replica_args())
+        if rc == 0:
+            known = set(self.articles)
+            self.articles += [line.strip() for line in out.splitlines() if line.strip() and line.strip() not in known]
+
     def exchange(self, kind, policy="random"):
         """push, pull or sync; resolves the conflicts it reports (during the run randomly with
         --mine or --theirs, as editors would; when healing with `policy`)."""
@@ -243,6 +276,8 @@ class Client:
             self.read(article)
         if rc == 4:
             self.resolve_all(policy)
+        if rc in (0, 4) and kind != "push" and self.rng.random() < 0.3:
+            self.learn_articles()
         return rc
 
     def resolve_all(self, policy):
@@ -300,7 +335,9 @@ class Client:
                 if stop.is_set():
                     break
                 roll = self.rng.random()
-                if roll < 0.40:
+                if roll < 0.03:
+                    self.create()
+                elif roll < 0.40:
                     self.edit()
                 elif roll < 0.58:
                     self.exchange("push")
@@ -522,7 +559,7 @@ def check(history, changesets, server_articles, replica_articles, final_outboxes
     for seq, item in changesets.items():
         for op in item.get("ops", []):
             for field, value in (op.get("set") or op.get("data") or {}).items():
-                if field in FIELDS:
+                if field in FIELDS and op.get("id"):
                     sets.setdefault((op["id"], field, key(value)), []).append(seq)
 
     edits = [e for e in history.of("edit") if e["ok"]]
@@ -544,6 +581,14 @@ def check(history, changesets, server_articles, replica_articles, final_outboxes
     for r in resolves:
         resolves_at.setdefault((r["client"], r["article"], r["field"]), []).append(r)
     pending_at_end = set().union(*final_outboxes) if final_outboxes else set()
+
+    def written(e, op):
+        """The fields `op` wrote for edit `e`: an update's `set`; a create's data, less the
+        fields the create did not name (defaults such as an empty `bylines`)."""
+        if op.get("op") == "create":
+            data = op.get("data") or {}
+            return {f: data[f] for f in e["fields"] if f in data}
+        return op.get("set") or {}
 
     stats = {"editsWithOwnChangeset": 0, "valuesOnServer": 0, "valuesSuperseded": 0, "readsChecked": 0}
 
@@ -584,8 +629,9 @@ def check(history, changesets, server_articles, replica_articles, final_outboxes
         if stored is None:
             continue
         stats["editsWithOwnChangeset"] += 1
-        ops = [op for op in stored["ops"] if op["id"] == e["article"]]
-        sent = ops[0].get("set", {}) if len(ops) == 1 and ops[0]["op"] == "update" else None
+        ops = [op for op in stored["ops"] if op.get("id") == e["article"]]
+        expected_op = "create" if e.get("create") else "update"
+        sent = written(e, ops[0]) if len(ops) == 1 and ops[0]["op"] == expected_op else None
         if sent is None or any(f not in e["fields"] or key(v) != key(e["fields"][f]) for f, v in sent.items()) or \
                 any(f not in sent and not conflicted_later(e, f) for f in e["fields"]):
             problems["notAtomic"].append({"edit": e["edit"], "fields": e["fields"], "server": stored["ops"], "seq": stored["seq"]})
@@ -611,7 +657,7 @@ def check(history, changesets, server_articles, replica_articles, final_outboxes
                 continue
             stats["readsChecked"] += 1
             stored = by_id[e["changeset"]]
-            sent = next((op.get("set", {}) for op in stored["ops"] if op["id"] == e["article"]), {})
+            sent = next((written(e, op) for op in stored["ops"] if op.get("id") == e["article"]), {})
             for field, value in sent.items():
                 seen = r["fields"].get(field)
                 if key(seen) == key(value):

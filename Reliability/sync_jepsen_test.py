@@ -97,7 +97,6 @@ class ServerBox:
         self.data_dir = data_dir
         self.port = free_port()
         self.server = None
-        self.lock = threading.Lock()
         self.start()
         self.token = self.server.token
 

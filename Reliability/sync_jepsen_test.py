@@ -40,7 +40,6 @@ interleaving. A failing run keeps its directory (history.json, the replicas, the
 
 import argparse
 import json
-import os
 import random
 import re
 import shutil

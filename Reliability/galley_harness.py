@@ -6,6 +6,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -19,16 +20,31 @@ def galleyd_binary() -> Path:
     return REPO / ".build" / "debug" / "galleyd"
 
 
-class Server:
-    """A galleyd process on a free loopback port over `data_dir`."""
+def galley_binary() -> Path:
+    """The `galley` CLI: `$GALLEY`, else the debug build."""
+    explicit = os.environ.get("GALLEY")
+    if explicit:
+        return Path(explicit)
+    return REPO / ".build" / "debug" / "galley"
 
-    def __init__(self, data_dir, env=None, extra_args=()):
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago (for a server that must keep its port across restarts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A galleyd process over `data_dir` on loopback: on `port`, or a free port when it is 0."""
+
+    def __init__(self, data_dir, env=None, extra_args=(), port=0):
         self.data_dir = Path(data_dir)
         environment = dict(os.environ)
         environment.update(env or {})
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [str(galleyd_binary()), "--listen", "127.0.0.1:0", "--data", str(self.data_dir), *extra_args],
+            [str(galleyd_binary()), "--listen", f"127.0.0.1:{port}", "--data", str(self.data_dir), *extra_args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -51,8 +67,6 @@ class Server:
             raise RuntimeError("galleyd did not start:\n" + "".join(log))
         self.ready_seconds = time.monotonic() - self.started
         # Keep draining stderr so the pipe never fills and blocks the server.
-        import threading
-
         threading.Thread(target=self._drain, daemon=True).start()
 
     def _drain(self):
@@ -122,3 +136,122 @@ def all_changesets(conn):
         cursor = page.get("nextCursor")
         if not cursor:
             return found
+
+
+class FaultProxy:
+    """A TCP proxy on a free loopback port in front of `target_port`, which a test can cut.
+
+    `cut("reset")` closes every proxied connection and refuses new ones (a network that
+    answers with resets); `cut("blackhole")` keeps the connections open but forwards nothing
+    either way and holds new ones unanswered (a partition: requests may or may not have reached
+    the server, replies are lost); `cut("lose_replies")` forwards everything until a client
+    sends `sync.push` or `changeset.commit`, and from then on drops what the server sends back
+    on that connection (the write arrives and commits, its answer never does). `heal()` closes
+    what the cut broke and forwards again. Nothing
+    is lost in the proxy while healed: it relays bytes in order, so partitions are the only
+    faults it adds.
+    """
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.mode = "pass"
+        self.lock = threading.Lock()
+        self.pairs = []  # [client, upstream, frozen-flag list]
+        self.held = []
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                mode = self.mode
+                if mode == "blackhole":
+                    self.held.append(client)
+                    continue
+            if mode == "reset":
+                _close(client)
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                _close(client)  # the server is down: the client sees a closed connection
+                continue
+            pair = [client, upstream, [False]]  # the sockets, and whether the pair is frozen
+            with self.lock:
+                self.pairs.append(pair)
+            threading.Thread(target=self._pump, args=(client, upstream, pair, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, pair, False), daemon=True).start()
+
+    def _pump(self, source, destination, pair, to_server):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if pair[2][0]:
+                    continue  # frozen: the bytes are lost in the partition
+                if to_server and self.mode == "lose_replies" and (b'"sync.push"' in data or b'"changeset.commit"' in data):
+                    pair[2][0] = True  # before sending: the answer may come back at once
+                destination.sendall(data)
+        except OSError:
+            pass
+        if not pair[2][0]:
+            _close(pair[0])
+            _close(pair[1])
+            with self.lock:
+                if pair in self.pairs:
+                    self.pairs.remove(pair)
+
+    def cut(self, kind):
+        with self.lock:
+            self.mode = kind
+            pairs = list(self.pairs)
+            for pair in pairs:
+                pair[2][0] = kind == "blackhole"
+        if kind == "reset":
+            for pair in pairs:
+                _close(pair[0])
+                _close(pair[1])
+
+    def heal(self):
+        with self.lock:
+            self.mode = "pass"
+            broken = [pair for pair in self.pairs if pair[2][0]]
+            self.pairs = [pair for pair in self.pairs if not pair[2][0]]
+            held, self.held = self.held, []
+        for pair in broken:
+            _close(pair[0])
+            _close(pair[1])
+        for client in held:
+            _close(client)
+
+    def close(self):
+        self.closed = True
+        _close(self.listener)
+        self.heal()
+        with self.lock:
+            pairs, self.pairs = self.pairs, []
+        for pair in pairs:
+            _close(pair[0])
+            _close(pair[1])
+
+
+def _close(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass

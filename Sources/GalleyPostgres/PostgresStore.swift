@@ -155,12 +155,18 @@ public final class PostgresStore: GalleyStorage {
     /// `NOTIFY galley_head` heard on one dedicated listening connection, after every
     /// (re)connection of it (a notification sent while it was down is lost), and every
     /// `pollInterval` as a safety net. Returns when the calling task is cancelled.
+    /// On an engine without LISTEN (some Postgres-wire distributed databases), polling alone,
+    /// this often, carries notifications across instances.
+    public static let pollIntervalWithoutListen: Duration = .milliseconds(250)
+
     public func watchHead(_ onHead: @escaping @Sendable (Int64) -> Void) async {
+        let listenUnsupported = ListenSupport()
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.listen(onHead) }
+            group.addTask { await self.listen(onHead, unsupported: listenUnsupported) }
             group.addTask {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: self.pollInterval)
+                    let interval = listenUnsupported.isUnsupported ? min(self.pollInterval, Self.pollIntervalWithoutListen) : self.pollInterval
+                    try? await Task.sleep(for: interval)
                     if let head = try? await self.head() { onHead(head) }
                 }
             }
@@ -168,7 +174,7 @@ public final class PostgresStore: GalleyStorage {
         }
     }
 
-    private func listen(_ onHead: @escaping @Sendable (Int64) -> Void) async {
+    private func listen(_ onHead: @escaping @Sendable (Int64) -> Void, unsupported: ListenSupport) async {
         var delay: Duration = .milliseconds(100)
         while !Task.isCancelled {
             do {
@@ -186,6 +192,11 @@ public final class PostgresStore: GalleyStorage {
                         if let head = Int64(notification.payload) { onHead(head) }
                     }
                 }
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "0A000" {
+                // feature_not_supported: this engine has no LISTEN; polling takes over.
+                self.logger.notice("the database does not support LISTEN; polling the head every 250 ms instead")
+                unsupported.markUnsupported()
+                return
             } catch {
                 if Task.isCancelled { return }
                 self.logger.warning("the PostgreSQL notification listener lost its connection; reconnecting", metadata: ["error": "\(PostgresCommitter.describe(error))"])
@@ -244,4 +255,13 @@ extension PostgresConnection {
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
         try await self.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
     }
+}
+
+/// Whether the database turned LISTEN down (then the head is polled often instead).
+final class ListenSupport: Sendable {
+    private let unsupported = Mutex(false)
+
+    var isUnsupported: Bool { self.unsupported.withLock { $0 } }
+
+    func markUnsupported() { self.unsupported.withLock { $0 = true } }
 }

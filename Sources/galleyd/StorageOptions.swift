@@ -15,6 +15,12 @@ struct StorageOptions: ParsableArguments {
     )
     var database: String? = Environment.value("GALLEY_DATABASE")
 
+    @Option(
+        name: .long,
+        help: "With --database: seconds between reads of the head that catch commits of other instances a lost notification missed (env GALLEY_POLL_INTERVAL)."
+    )
+    var pollInterval: Double = Environment.value("GALLEY_POLL_INTERVAL").flatMap { Double($0) } ?? 5
+
     /// The PostgreSQL database, when one is given.
     var postgresURL: PostgresURL? {
         get throws {
@@ -36,7 +42,12 @@ struct StorageOptions: ParsableArguments {
             } catch {
                 throw StoreError.unusable("cannot create the data directory \(self.data): \(error.localizedDescription)")
             }
-            return try await PostgresStore(url: url, maximumCommitBatch: maximumCommitBatch ?? PostgresStore.defaultMaximumCommitBatch, logger: logger)
+            return try await PostgresStore(
+                url: url,
+                maximumCommitBatch: maximumCommitBatch ?? PostgresStore.defaultMaximumCommitBatch,
+                pollInterval: .milliseconds(Int(self.pollInterval * 1000)),
+                logger: logger
+            )
         }
         return try SQLiteStore(
             directory: self.data,
@@ -71,5 +82,8 @@ struct StorageOptions: ParsableArguments {
     func validate() throws {
         _ = try self.synchronousMode
         _ = try self.postgresURL
+        guard self.pollInterval >= 0.05, self.pollInterval <= 3600 else {
+            throw ValidationError("--poll-interval must be between 0.05 and 3600 seconds")
+        }
     }
 }

@@ -67,7 +67,7 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
             case "disable": .disable
             default: .prefer(.makeClientConfiguration())
             }
-        var configuration = PostgresClient.Configuration(
+        let configuration = PostgresClient.Configuration(
             host: self.host,
             port: self.port,
             username: self.user,

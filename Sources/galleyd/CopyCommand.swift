@@ -26,14 +26,14 @@ struct CopyCommand: AsyncParsableCommand {
     var from: String
 
     @Option(name: .long, help: "The PostgreSQL database, migrated and empty: postgres://USER:PASSWORD@HOST:PORT/DB (env GALLEY_DATABASE).")
-    var to: String? = Environment.value("GALLEY_DATABASE")
+    var to: String = Environment.value("GALLEY_DATABASE") ?? ""
 
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        guard let to, !to.isEmpty else { throw ValidationError("galleyd copy needs --to postgres://...") }
+        guard !self.to.isEmpty else { throw ValidationError("galleyd copy needs --to postgres://...") }
         let url: PostgresURL
-        do { url = try PostgresURL(to) } catch { throw ValidationError("\(error)") }
+        do { url = try PostgresURL(self.to) } catch { throw ValidationError("\(error)") }
         let database = (self.from as NSString).appendingPathComponent("galley.sqlite")
         guard FileManager.default.fileExists(atPath: database) else {
             throw ValidationError("\(self.from) holds no galley.sqlite: nothing to copy")

@@ -16,16 +16,16 @@ struct MigrateCommand: AsyncParsableCommand {
     )
 
     @Option(name: .long, help: "The PostgreSQL database: postgres://USER:PASSWORD@HOST:PORT/DB (env GALLEY_DATABASE).")
-    var database: String? = Environment.value("GALLEY_DATABASE")
+    var database: String = Environment.value("GALLEY_DATABASE") ?? ""
 
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        guard let database, !database.isEmpty else {
+        guard !self.database.isEmpty else {
             throw ValidationError("galleyd migrate needs --database postgres://... (SQLite data directories migrate when opened)")
         }
         let url: PostgresURL
-        do { url = try PostgresURL(database) } catch { throw ValidationError("\(error)") }
+        do { url = try PostgresURL(self.database) } catch { throw ValidationError("\(error)") }
         let logger = self.logging.bootstrap()
         do {
             let applied = try await PostgresMigrator.migrate(url: url, logger: logger)

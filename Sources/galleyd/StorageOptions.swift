@@ -13,7 +13,7 @@ struct StorageOptions: ParsableArguments {
         name: .long,
         help: "Use this PostgreSQL database instead of SQLite in --data: postgres://USER:PASSWORD@HOST:PORT/DB (env GALLEY_DATABASE). Run `galleyd migrate` on it first."
     )
-    var database: String? = Environment.value("GALLEY_DATABASE")
+    var database: String = Environment.value("GALLEY_DATABASE") ?? ""
 
     @Option(
         name: .long,
@@ -24,9 +24,9 @@ struct StorageOptions: ParsableArguments {
     /// The PostgreSQL database, when one is given.
     var postgresURL: PostgresURL? {
         get throws {
-            guard let database, !database.isEmpty else { return nil }
+            guard !self.database.isEmpty else { return nil }
             do {
-                return try PostgresURL(database)
+                return try PostgresURL(self.database)
             } catch {
                 throw ValidationError("\(error)")
             }

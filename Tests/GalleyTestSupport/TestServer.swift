@@ -44,7 +44,7 @@ public struct TestServer: Sendable {
         let name = "galley_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
         let url = try await PostgresDatabases.create(name, on: base, logger: logger)
         try await PostgresMigrator.migrate(url: url, logger: logger)
-        let store = try await PostgresStore(url: url, pollInterval: .seconds(1), maximumConnections: 4, logger: logger)
+        let store = try await PostgresStore(url: url, pollInterval: .seconds(1), maximumConnections: 3, logger: logger)
         return (store, { try? await PostgresDatabases.drop(name, on: base, logger: logger) })
     }
 

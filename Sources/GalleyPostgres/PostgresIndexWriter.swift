@@ -7,7 +7,7 @@ import PostgresNIO
 /// Writes a committed changeset on PostgreSQL: its row, every new entity version, the entities'
 /// current state and the query tables, the same rows the SQLite store's `ContentIndexWriter`
 /// writes. Every statement is sent without waiting (they pipeline on the connection); the
-/// committer collects them before it releases the changeset's savepoint.
+/// committer collects them all at COMMIT.
 enum PostgresIndexWriter {
     static func write(_ outcome: ChangesetOutcome, submission: ChangesetSubmission, seq: Int64, committedAt: String, on connection: BlockingConnection) {
         let submitted = JSONWriter.string(submission.submitted)

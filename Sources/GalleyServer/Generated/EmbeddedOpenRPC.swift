@@ -2602,7 +2602,7 @@ package enum EmbeddedOpenRPC {
             "minimum": 0
           },
           "storage": {
-            "description": "The storage engine, e.g. `sqlite`.",
+            "description": "The storage engine: `sqlite` (embedded, the default) or `postgres` (`galleyd --database`).",
             "type": "string"
           },
           "uptimeSeconds": {

@@ -23,6 +23,7 @@ final class PostgresCommitter: Sendable {
     private typealias Pending = GroupCommitQueue<ChangesetSubmission, CommitRecord>.Request
 
     private let client: PostgresClient
+    private let threads: NIOThreadPool
     private let logger: Logger
     private let queue: GroupCommitQueue<ChangesetSubmission, CommitRecord>
     let batchObserver = Mutex<(@Sendable (Int) -> Void)?>(nil)
@@ -35,8 +36,9 @@ final class PostgresCommitter: Sendable {
     /// reader of `seq > cursor` can skip a changeset for ever. Release builds compile it out.
     let usesPlainSequence: Bool
 
-    init(client: PostgresClient, maximumBatch: Int, logger: Logger) {
+    init(client: PostgresClient, threads: NIOThreadPool, maximumBatch: Int, logger: Logger) {
         self.client = client
+        self.threads = threads
         self.logger = logger
         #if DEBUG
         self.usesPlainSequence = ProcessInfo.processInfo.environment["GALLEY_TEST_PLAIN_SEQUENCE"] == "1"
@@ -58,9 +60,10 @@ final class PostgresCommitter: Sendable {
         let submissions = batch.map(\.item)
         let logger = self.logger
         let plain = self.usesPlainSequence
+        let threads = self.threads
         do {
             let (outcomes, head) = try await self.client.withConnection { connection in
-                try await NIOThreadPool.singleton.runIfActive {
+                try await threads.runIfActive {
                     try Self.commitRetrying(submissions, connection: BlockingConnection(connection: connection, logger: logger), plainSequence: plain)
                 }
             }

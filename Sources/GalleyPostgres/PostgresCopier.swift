@@ -37,7 +37,7 @@ public enum PostgresCopier {
         }
         let head = try await source.head()
         let written: [String: CopyChecksum] = try await target.client.withConnection { connection in
-            try await NIOThreadPool.singleton.runIfActive {
+            try await target.blockingThreads.runIfActive {
                 try Self.write(from: source, head: head, on: BlockingConnection(connection: connection, logger: logger))
             }
         }

@@ -26,6 +26,10 @@ public final class PostgresStore: GalleyStorage {
     let client: PostgresClient
     let committer: PostgresCommitter
     let logger: Logger
+    /// Threads that may block on PostgreSQL for the synchronous applier and revert planner: the
+    /// store's own, so a busy store never waits behind NIO's shared singleton pool (2 threads on
+    /// this machine, also used by every other store and NIO's file I/O in the process).
+    let blockingThreads: NIOThreadPool
     private let runTask: Task<Void, Never>
     private let pollInterval: Duration
 
@@ -50,7 +54,10 @@ public final class PostgresStore: GalleyStorage {
         // PostgresClient serves queries only while run() runs: start it first.
         self.runTask = Task { await client.run() }
         await Task.yield()
-        self.committer = PostgresCommitter(client: client, maximumBatch: maximumCommitBatch, logger: logger)
+        let blockingThreads = NIOThreadPool(numberOfThreads: 2)
+        blockingThreads.start()
+        self.blockingThreads = blockingThreads
+        self.committer = PostgresCommitter(client: client, threads: blockingThreads, maximumBatch: maximumCommitBatch, logger: logger)
         do {
             try await PostgresMigrator.checkSchema(client: client, logger: logger)
             if self.committer.usesPlainSequence {
@@ -60,6 +67,7 @@ public final class PostgresStore: GalleyStorage {
             }
         } catch {
             self.runTask.cancel()
+            try? await blockingThreads.shutdownGracefully()
             throw Self.storeError(error, url: url)
         }
         // Other instances learn of this instance's commits from NOTIFY: sent after COMMIT (a
@@ -149,6 +157,7 @@ public final class PostgresStore: GalleyStorage {
     public func close() async throws {
         self.runTask.cancel()
         await self.runTask.value
+        try await self.blockingThreads.shutdownGracefully()
     }
 
     /// Calls `onHead` with the head whenever another instance may have committed: on every
@@ -237,7 +246,7 @@ public final class PostgresStore: GalleyStorage {
     func blocking<T: Sendable>(_ body: @escaping @Sendable (BlockingConnection) throws -> T) async throws -> T {
         let logger = self.logger
         return try await self.client.withConnection { connection in
-            try await NIOThreadPool.singleton.runIfActive {
+            try await self.blockingThreads.runIfActive {
                 let blocking = BlockingConnection(connection: connection, logger: logger)
                 try blocking.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 defer { try? blocking.execute("COMMIT") }

@@ -5,7 +5,7 @@ import JSONRPC
 import Logging
 import NIOPosix
 import PostgresNIO
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The one way content is written on PostgreSQL, with the SQLite committer's group commit:
 /// changesets submitted concurrently to this instance go into one transaction, each inside its
@@ -26,9 +26,9 @@ final class PostgresCommitter: Sendable {
     private let threads: NIOThreadPool
     private let logger: Logger
     private let queue: GroupCommitQueue<ChangesetSubmission, CommitRecord>
-    let batchObserver = Mutex<(@Sendable (Int) -> Void)?>(nil)
+    let batchObserver = NIOLockedValueBox<(@Sendable (Int) -> Void)?>(nil)
     /// Told the new head after every commit that advanced it (this instance's subscribers).
-    let headObserver = Mutex<(@Sendable (Int64) -> Void)?>(nil)
+    let headObserver = NIOLockedValueBox<(@Sendable (Int64) -> Void)?>(nil)
 
     /// The multi-instance test's positive control (`GALLEY_TEST_PLAIN_SEQUENCE=1`, debug builds
     /// only): number changesets from a plain sequence at the start of the transaction, without the
@@ -45,11 +45,11 @@ final class PostgresCommitter: Sendable {
         #else
         self.usesPlainSequence = false
         #endif
-        let owner = Mutex(WeakReference<PostgresCommitter>())
+        let owner = NIOLockedValueBox(WeakReference<PostgresCommitter>())
         self.queue = GroupCommitQueue(maximumBatch: maximumBatch) { batch in
-            await owner.withLock { $0.value }?.commit(batch)
+            await owner.withLockedValue { $0.value }?.commit(batch)
         }
-        owner.withLock { $0.value = self }
+        owner.withLockedValue { $0.value = self }
     }
 
     func submit(_ submission: ChangesetSubmission) async throws -> CommitRecord {
@@ -67,9 +67,9 @@ final class PostgresCommitter: Sendable {
                     try Self.commitRetrying(submissions, connection: BlockingConnection(connection: connection, logger: logger), plainSequence: plain)
                 }
             }
-            self.batchObserver.withLock { $0 }?(batch.count)
+            self.batchObserver.withLockedValue { $0 }?(batch.count)
             for (pending, outcome) in zip(batch, outcomes) { pending.resume(with: outcome) }
-            if let head { self.headObserver.withLock { $0 }?(head) }
+            if let head { self.headObserver.withLockedValue { $0 }?(head) }
         } catch {
             // The transaction failed as a whole (connection lost, server gone, disk full on the
             // server): nothing of the batch is durable, so nobody is told otherwise.

@@ -4,7 +4,7 @@ import GalleyStore
 import Logging
 import NIOPosix
 import PostgresNIO
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The scale-out store: the same ``GalleyStorage`` as the embedded SQLite store, over a
 /// PostgreSQL database that several galleyd instances share. PostgresNIO's `PostgresClient` pool
@@ -74,7 +74,7 @@ public final class PostgresStore: GalleyStorage {
         // hint only; subscribers poll the head as well).
         let notifyClient = client
         let notifyLogger = logger
-        self.committer.headObserver.withLock { observer in
+        self.committer.headObserver.withLockedValue { observer in
             observer = { head in
                 Task {
                     _ = try? await notifyClient.query(
@@ -151,7 +151,7 @@ public final class PostgresStore: GalleyStorage {
     }
 
     public func observeCommitBatches(_ observer: @escaping @Sendable (Int) -> Void) {
-        self.committer.batchObserver.withLock { $0 = observer }
+        self.committer.batchObserver.withLockedValue { $0 = observer }
     }
 
     public func close() async throws {
@@ -268,9 +268,9 @@ extension PostgresConnection {
 
 /// Whether the database turned LISTEN down (then the head is polled often instead).
 final class ListenSupport: Sendable {
-    private let unsupported = Mutex(false)
+    private let unsupported = NIOLockedValueBox(false)
 
-    var isUnsupported: Bool { self.unsupported.withLock { $0 } }
+    var isUnsupported: Bool { self.unsupported.withLockedValue { $0 } }
 
-    func markUnsupported() { self.unsupported.withLock { $0 = true } }
+    func markUnsupported() { self.unsupported.withLockedValue { $0 = true } }
 }

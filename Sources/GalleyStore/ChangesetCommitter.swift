@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import GalleyModel
 import JSONRPC
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The one way content is written. Changesets submitted concurrently are grouped into one
 /// SQLite transaction, each inside its own savepoint (so each stays atomic and a refused one
@@ -21,11 +21,11 @@ final class ChangesetCommitter: Sendable {
     /// until the store is reopened. A failed fsync may have lost pages the kernel had taken, and
     /// retrying it as if it succeeded is how "fsyncgate" lost PostgreSQL data. A full disk
     /// (SQLITE_FULL) does not stop the store: commits succeed again once space returns.
-    private let stopped = Mutex<String?>(nil)
+    private let stopped = NIOLockedValueBox<String?>(nil)
     /// Changesets per transaction; 1 turns group commit off (for benchmarks).
     var maximumBatch: Int { self.queue.maximumBatch }
     /// Told the size of each committed batch (metrics).
-    let batchObserver = Mutex<(@Sendable (Int) -> Void)?>(nil)
+    let batchObserver = NIOLockedValueBox<(@Sendable (Int) -> Void)?>(nil)
 
     /// The reliability harness's positive control: answer callers BEFORE the transaction
     /// commits (and linger a little before committing), so a crash test must catch lost
@@ -41,15 +41,15 @@ final class ChangesetCommitter: Sendable {
         self.acknowledgesBeforeCommit = false
         #endif
         // The queue calls back into the committer that owns it: weakly, or neither would go.
-        let owner = Mutex(WeakReference<ChangesetCommitter>())
+        let owner = NIOLockedValueBox(WeakReference<ChangesetCommitter>())
         self.queue = GroupCommitQueue(maximumBatch: maximumBatch) { batch in
-            await owner.withLock { $0.value }?.commit(batch)
+            await owner.withLockedValue { $0.value }?.commit(batch)
         }
-        owner.withLock { $0.value = self }
+        owner.withLockedValue { $0.value = self }
     }
 
     func submit(_ submission: ChangesetSubmission) async throws -> CommitRecord {
-        if let reason = self.stopped.withLock({ $0 }) {
+        if let reason = self.stopped.withLockedValue({ $0 }) {
             throw StoreError.storageFailure("writes stopped after an I/O error (\(reason)); restart galleyd once the disk is healthy")
         }
         return try await self.queue.submit(submission)
@@ -60,7 +60,7 @@ final class ChangesetCommitter: Sendable {
         let acknowledgesEarly = self.acknowledgesBeforeCommit
         // Every error the batch met, also when the transaction then fails as a whole (SQLite
         // answers COMMIT with SQLITE_ABORT after a statement's I/O error): what stops the store.
-        let seen = Mutex<[any Error]>([])
+        let seen = NIOLockedValueBox<[any Error]>([])
         let outcomes: [Result<CommitRecord, any Error>]
         do {
             outcomes = try await self.pool.writeWithoutTransaction { db in
@@ -69,7 +69,7 @@ final class ChangesetCommitter: Sendable {
                     outcomes = submissions.map { submission in
                         Result { try Self.applyInSavepoint(submission, db: db) }
                     }
-                    seen.withLock { seen in
+                    seen.withLockedValue { seen in
                         for case .failure(let error) in outcomes { seen.append(error) }
                     }
                     if acknowledgesEarly {
@@ -81,7 +81,7 @@ final class ChangesetCommitter: Sendable {
                 return outcomes
             }
         } catch {
-            let errors = seen.withLock { $0 } + [error]
+            let errors = seen.withLockedValue { $0 } + [error]
             if let ioError = errors.first(where: Self.isIOError) { self.stop(because: ioError) }
             if acknowledgesEarly { return }
             // The transaction itself failed (I/O, disk full): nothing of the batch is durable.
@@ -90,7 +90,7 @@ final class ChangesetCommitter: Sendable {
             }
             return
         }
-        self.batchObserver.withLock { $0 }?(batch.count)
+        self.batchObserver.withLockedValue { $0 }?(batch.count)
         if acknowledgesEarly { return }
         for (pending, outcome) in zip(batch, outcomes) {
             if case .failure(let error) = outcome, Self.isIOError(error) {
@@ -109,7 +109,7 @@ final class ChangesetCommitter: Sendable {
     }
 
     private func stop(because error: any Error) {
-        self.stopped.withLock { $0 = $0 ?? "\(error)" }
+        self.stopped.withLockedValue { $0 = $0 ?? "\(error)" }
     }
 
     /// Applies one changeset inside its own savepoint: all or nothing, and a dry run always

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Group commit without a background task, shared by the SQLite and PostgreSQL committers: the
 /// first submitter to find the queue idle becomes the writer and keeps handing batches (at most
@@ -20,7 +20,7 @@ package final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable
         var writing = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     package let maximumBatch: Int
     private let commit: @Sendable ([Request]) async -> Void
 
@@ -31,7 +31,7 @@ package final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable
 
     package func submit(_ item: Item) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
-            let becomeWriter = self.state.withLock { state -> Bool in
+            let becomeWriter = self.state.withLockedValue { state -> Bool in
                 state.queue.append(Request(item: item, continuation: continuation))
                 if state.writing { return false }
                 state.writing = true
@@ -46,7 +46,7 @@ package final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable
     /// Commits batches until nothing is queued.
     private func drain() async {
         while true {
-            let batch = self.state.withLock { state -> [Request] in
+            let batch = self.state.withLockedValue { state -> [Request] in
                 let count = min(state.queue.count, self.maximumBatch)
                 let batch = Array(state.queue.prefix(count))
                 state.queue.removeFirst(count)
@@ -59,8 +59,8 @@ package final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable
     }
 }
 
-/// A weak reference to keep in a `Mutex` (a callback that must not keep its owner alive).
-package struct WeakReference<Object: AnyObject> {
+/// A weak reference to keep under a lock (a callback that must not keep its owner alive).
+package struct WeakReference<Object: AnyObject & Sendable>: Sendable {
     package weak var value: Object?
 
     package init() {}

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import GalleyModel
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The embedded store: one SQLite database in WAL mode (concurrent readers, one writer), foreign
 /// keys on, `synchronous=FULL` unless configured otherwise, migrated from the SQL files embedded
@@ -187,7 +187,7 @@ public struct SQLiteStore: GalleyStorage {
     }
 
     public func observeCommitBatches(_ observer: @escaping @Sendable (Int) -> Void) {
-        self.committer.batchObserver.withLock { $0 = observer }
+        self.committer.batchObserver.withLockedValue { $0 = observer }
     }
 
     public func close() async throws {

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// One way a JSON value fails its schema: where, as a path relative to the validated value
 /// (`ops[3].data.headline`; the value itself is `""`), and what is wrong, in words for people
@@ -717,10 +717,14 @@ public struct JSONSchemaValidator: Sendable {
     }
 }
 
-/// A compiled `pattern`, matched under its own lock: `Regex` is not `Sendable`, so each one is only
-/// ever touched by one task at a time.
-private final class CompiledPattern: Sendable {
-    private let regex: Mutex<Regex<AnyRegexOutput>?>
+/// A compiled `pattern`, matched under its own lock.
+///
+/// `@unchecked Sendable`: `Regex` is not `Sendable`, and `NIOLockedValueBox` (unlike
+/// `Synchronization.Mutex`, which ThreadSanitizer cannot see) only holds `Sendable` values; `regex`
+/// is read only while `lock` is held, so one task at a time touches it.
+private final class CompiledPattern: @unchecked Sendable {
+    private let lock = NIOLock()
+    private let regex: Regex<AnyRegexOutput>?
     /// Why the pattern did not compile, or nil when it did.
     let compileError: String?
 
@@ -732,29 +736,27 @@ private final class CompiledPattern: Sendable {
                 .matchingSemantics(.unicodeScalar)
                 .asciiOnlyDigits()
                 .asciiOnlyWordCharacters()
-            self.regex = Mutex(regex)
+            self.regex = regex
             self.compileError = nil
         } catch {
-            self.regex = Mutex(nil)
+            self.regex = nil
             self.compileError = "\(error)"
         }
     }
 
     /// Whether the pattern occurs anywhere in `string`; nil when the pattern did not compile.
     func matches(_ string: String) -> Bool? {
-        self.regex.withLock { regex in
-            guard let regex else { return nil }
-            return string.contains(regex)
-        }
+        guard let regex = self.regex else { return nil }
+        return self.lock.withLock { string.contains(regex) }
     }
 }
 
 /// Patterns met outside the root document, compiled on first use.
 private final class PatternCache: Sendable {
-    private let patterns = Mutex<[String: CompiledPattern]>([:])
+    private let patterns = NIOLockedValueBox<[String: CompiledPattern]>([:])
 
     func pattern(for source: String) -> CompiledPattern {
-        self.patterns.withLock { patterns in
+        self.patterns.withLockedValue { patterns in
             if let pattern = patterns[source] { return pattern }
             let pattern = CompiledPattern(source)
             patterns[source] = pattern

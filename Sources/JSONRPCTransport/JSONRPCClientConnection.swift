@@ -1,6 +1,7 @@
 import JSONRPC
 import NIOCore
 import NIOPosix
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// Transport failures seen by a client (server errors arrive as ``JSONRPCError``).
@@ -172,7 +173,7 @@ final class ReplyRouter: Sendable {
         var closed = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let notifications: AsyncStream<JSONRPCRequest>.Continuation
     let bytesReceived = Atomic<Int>(0)
 
@@ -181,7 +182,7 @@ final class ReplyRouter: Sendable {
     }
 
     func expect(_ id: RequestID, _ continuation: CheckedContinuation<JSONObject, any Error>) {
-        let closed = self.state.withLock { state -> Bool in
+        let closed = self.state.withLockedValue { state -> Bool in
             if state.closed { return true }
             state.pending[id] = continuation
             return false
@@ -190,11 +191,11 @@ final class ReplyRouter: Sendable {
     }
 
     func fail(_ id: RequestID, _ error: any Error) {
-        self.state.withLock { $0.pending.removeValue(forKey: id) }?.resume(throwing: error)
+        self.state.withLockedValue { $0.pending.removeValue(forKey: id) }?.resume(throwing: error)
     }
 
     func expectRaw(_ continuation: CheckedContinuation<JSONValue, any Error>) {
-        let closed = self.state.withLock { state -> Bool in
+        let closed = self.state.withLockedValue { state -> Bool in
             if state.closed { return true }
             state.rawWaiters.append(continuation)
             return false
@@ -203,7 +204,7 @@ final class ReplyRouter: Sendable {
     }
 
     func failRaw(_ error: any Error) {
-        self.state.withLock { state in state.rawWaiters.isEmpty ? nil : state.rawWaiters.removeFirst() }?
+        self.state.withLockedValue { state in state.rawWaiters.isEmpty ? nil : state.rawWaiters.removeFirst() }?
             .resume(throwing: error)
     }
 
@@ -214,18 +215,18 @@ final class ReplyRouter: Sendable {
                 return
             }
             if let rawID = object["id"], let id = RequestID(json: rawID), id != .null,
-                let waiter = self.state.withLock({ $0.pending.removeValue(forKey: id) })
+                let waiter = self.state.withLockedValue({ $0.pending.removeValue(forKey: id) })
             {
                 waiter.resume(returning: object)
                 return
             }
         }
-        self.state.withLock { state in state.rawWaiters.isEmpty ? nil : state.rawWaiters.removeFirst() }?
+        self.state.withLockedValue { state in state.rawWaiters.isEmpty ? nil : state.rawWaiters.removeFirst() }?
             .resume(returning: value)
     }
 
     func closeAll() {
-        let (pending, raw) = self.state.withLock { state in
+        let (pending, raw) = self.state.withLockedValue { state in
             state.closed = true
             defer {
                 state.pending = [:]

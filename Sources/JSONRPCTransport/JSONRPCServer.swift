@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// A JSON-RPC server over plain TCP: accepts connections, frames messages, enforces the transport
@@ -155,10 +156,15 @@ public final class JSONRPCServer: Service, Sendable {
             var inFlight = 0
             do {
                 for try await frame in inbound.cancelOnGracefulShutdown() {
-                    if control.isClosing { continue }
+                    // Every frame was counted in flight when it was decoded (`MessageCompletionMarker`);
+                    // a message's task ends that, every other frame ends it here.
+                    if control.isClosing {
+                        progress.requestFinished()
+                        continue
+                    }
                     switch frame {
                     case .message(let message, let framing):
-                        connectionOutbound.framing.withLock { $0 = framing }
+                        connectionOutbound.framing.withLockedValue { $0 = framing }
                         if !session.isAuthenticated && inFlight > 0 {
                             // Until the connection is authenticated, requests run one at a time, so
                             // a request pipelined right behind auth.authenticate sees its outcome.
@@ -171,7 +177,6 @@ public final class JSONRPCServer: Service, Sendable {
                             inFlight -= 1
                         }
                         inFlight += 1
-                        progress.requestStarted()
                         requests.addTask {
                             defer { progress.requestFinished() }
                             let reply = await session.handle(message)
@@ -183,6 +188,7 @@ public final class JSONRPCServer: Service, Sendable {
                             }
                         }
                     case .oversized(let limit, let framing):
+                        progress.requestFinished()
                         await requests.waitForAll()
                         inFlight = 0
                         let error = JSONRPCError.invalidRequest(
@@ -193,6 +199,7 @@ public final class JSONRPCServer: Service, Sendable {
                         try? await outbound.write(framing.frame(JSONRPCResponse.failure(id: .null, error: error), allocator: allocator))
                         control.closeGracefully(reason: "message over \(limit) bytes", outbound: outbound)
                     case .malformedHeader(let reason):
+                        progress.requestFinished()
                         await requests.waitForAll()
                         inFlight = 0
                         let error = JSONRPCError.parseError(reason, kind: "malformed_frame")
@@ -299,7 +306,7 @@ final class ConnectionControl: Sendable {
         var reason: String?
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let channel: any Channel
     private let linger: Duration
 
@@ -308,18 +315,18 @@ final class ConnectionControl: Sendable {
         self.linger = linger
     }
 
-    var isClosing: Bool { self.state.withLock { $0.closing } }
-    var closeReason: String? { self.state.withLock { $0.reason } }
+    var isClosing: Bool { self.state.withLockedValue { $0.closing } }
+    var closeReason: String? { self.state.withLockedValue { $0.reason } }
 
     func noteClose(reason: String) {
-        self.state.withLock { if $0.reason == nil { $0.reason = reason } }
+        self.state.withLockedValue { if $0.reason == nil { $0.reason = reason } }
     }
 
     /// Stops taking messages, sends FIN after what is already written, keeps reading (and dropping)
     /// what the client still sends so it sees our last reply rather than a reset, and closes for good
     /// after the linger time if the client does not close first.
     func closeGracefully(reason: String, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
-        let first = self.state.withLock { state -> Bool in
+        let first = self.state.withLockedValue { state -> Bool in
             guard !state.closing else { return false }
             state.closing = true
             if state.reason == nil { state.reason = reason }

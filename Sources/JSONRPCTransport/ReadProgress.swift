@@ -10,7 +10,7 @@ final class ReadProgress: Sendable {
     private let partialSince = Atomic<UInt64>(0)
     /// Uptime in nanoseconds of the last read or finished request.
     private let lastActivity = Atomic<UInt64>(NIODeadline.now().uptimeNanoseconds)
-    /// Requests being handled; a connection waiting for its replies is not idle.
+    /// Frames decoded and not yet answered (or dropped); a connection waiting for its replies is not idle.
     private let inFlight = Atomic<Int>(0)
 
     func bytesRead() {
@@ -19,11 +19,11 @@ final class ReadProgress: Sendable {
         _ = self.partialSince.compareExchange(expected: 0, desired: now, ordering: .relaxed)
     }
 
+    /// A frame was decoded: it counts as in flight from here, not from when the read loop takes
+    /// it, so a loaded machine that delays the read loop cannot make a connection whose request
+    /// is waiting look idle (the watchdog closed such connections under test load).
     func messageCompleted() {
         self.partialSince.store(0, ordering: .relaxed)
-    }
-
-    func requestStarted() {
         self.inFlight.add(1, ordering: .relaxed)
     }
 

@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What the transport needs from the layer above for one connection. The transport owns sockets,
 /// framing, limits and shutdown; the session owns meaning (parsing, methods, authentication).
@@ -55,7 +55,7 @@ public final class ConnectionOutbound: Sendable {
     let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
     let channel: any Channel
     /// The connection's framing, known once the client sent its first message.
-    let framing = Mutex(Framing.newline)
+    let framing = NIOLockedValueBox(Framing.newline)
     let allocator = ByteBufferAllocator()
 
     init(writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel) {
@@ -70,7 +70,7 @@ public final class ConnectionOutbound: Sendable {
 
     /// Sends one message; fails when the connection is gone.
     public func send(_ payload: [UInt8]) async throws {
-        let framing = self.framing.withLock { $0 }
+        let framing = self.framing.withLockedValue { $0 }
         try await self.writer.write(framing.frame(payload, allocator: self.allocator))
     }
 }

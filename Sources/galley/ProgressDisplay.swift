@@ -1,6 +1,6 @@
 import Foundation
 import GalleySync
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A one-line progress display on standard error, only when it is a terminal (quiet when piped),
 /// redrawn at most ten times a second.
@@ -12,11 +12,11 @@ final class ProgressDisplay: Sendable {
     }
 
     private let enabled = isatty(STDERR_FILENO) == 1
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     func update(_ progress: PullProgress) {
         guard self.enabled else { return }
-        let text: String? = self.state.withLock { state in
+        let text: String? = self.state.withLockedValue { state in
             let now = ContinuousClock.now
             let line = state.meter.line(for: progress, now: now)
             if let last = state.lastDraw, now - last < .milliseconds(100) { return nil }
@@ -28,7 +28,7 @@ final class ProgressDisplay: Sendable {
     }
 
     func finish() {
-        let drawn = self.state.withLock { state in
+        let drawn = self.state.withLockedValue { state in
             defer { state.drawn = false }
             return state.drawn
         }

@@ -1,14 +1,14 @@
 import GalleyCLI
 import GalleyModel
 import JSONRPC
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// A backend in memory: lists a fixed set of drafts and records every commit.
 final class RecordingBackend: ContentBackend {
     let location = "memory"
     let drafts: [JSONObject]
-    let commits = Mutex<[ChangesetRequest]>([])
+    let commits = NIOLockedValueBox<[ChangesetRequest]>([])
 
     init(drafts: Int) {
         self.drafts = (0..<drafts).map { index in
@@ -23,7 +23,7 @@ final class RecordingBackend: ContentBackend {
     }
 
     func commit(_ changeset: ChangesetRequest) async throws -> JSONObject {
-        let seq = self.commits.withLock { commits in
+        let seq = self.commits.withLockedValue { commits in
             commits.append(changeset)
             return commits.count
         }
@@ -31,7 +31,7 @@ final class RecordingBackend: ContentBackend {
     }
 
     func changeset(seq: Int?, id: String?) async throws -> JSONObject? {
-        self.commits.withLock { commits in commits.first { $0.id == id }.map { ["id": .string($0.id)] } }
+        self.commits.withLockedValue { commits in commits.first { $0.id == id }.map { ["id": .string($0.id)] } }
     }
 
     func article(_ reference: String, version: Int?) async throws -> JSONObject { throw CLIError.server("not here") }
@@ -61,7 +61,7 @@ struct BulkRunTests {
 
         var chunks: [BulkChunk] = []
         try await run.commit(plan, message: "Publish world", runID: runID, alreadyCommitted: 0, dryRun: false) { chunks.append($0) }
-        let commits = backend.commits.withLock { $0 }
+        let commits = backend.commits.withLockedValue { $0 }
         #expect(commits.map(\.ops.count) == [10_000, 1])
         #expect(commits.allSatisfy { $0.message == "Publish world" && !$0.dryRun })
         #expect(commits.map(\.id) == [BulkRun.chunkID(runID: runID, number: 1), BulkRun.chunkID(runID: runID, number: 2)])
@@ -72,6 +72,6 @@ struct BulkRunTests {
         // A re-run of the same command finds both changesets by their derived ids; new work is numbered after them.
         #expect(try await run.committedChunks(runID: runID) == 2)
         try await run.commit(BulkPlan(matched: 1, unchanged: 0, ops: [commits[1].ops[0]], samples: []), message: "Publish world", runID: runID, alreadyCommitted: 2, dryRun: false) { _ in }
-        #expect(backend.commits.withLock { $0.last?.id } == BulkRun.chunkID(runID: runID, number: 3))
+        #expect(backend.commits.withLockedValue { $0.last?.id } == BulkRun.chunkID(runID: runID, number: 3))
     }
 }

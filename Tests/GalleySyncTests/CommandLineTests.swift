@@ -3,7 +3,7 @@ import GalleyClient
 import GalleyModel
 import GalleyTestSupport
 import JSONRPC
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import GalleySync
@@ -87,16 +87,16 @@ import Testing
                 let output = Pipe()
                 process.standardOutput = output
                 process.standardError = FileHandle.nullDevice
-                let text = Mutex("")
+                let text = NIOLockedValueBox("")
                 output.fileHandleForReading.readabilityHandler = { handle in
                     let data = handle.availableData
-                    if !data.isEmpty { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+                    if !data.isEmpty { text.withLockedValue { $0 += String(decoding: data, as: UTF8.self) } }
                 }
                 try process.run()
-                for _ in 0..<500 where !text.withLock({ $0.contains("connected") }) {
+                for _ in 0..<500 where !text.withLockedValue({ $0.contains("connected") }) {
                     try await Task.sleep(for: .milliseconds(10))
                 }
-                #expect(text.withLock { $0.contains("connected") })
+                #expect(text.withLockedValue { $0.contains("connected") })
                 kill(process.processIdentifier, SIGINT)
                 for _ in 0..<500 where process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
                 #expect(!process.isRunning)

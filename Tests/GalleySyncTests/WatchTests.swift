@@ -4,6 +4,7 @@ import GalleyModel
 import GalleyTestSupport
 import JSONRPC
 import JSONRPCTransport
+import NIOConcurrencyHelpers
 import Synchronization
 import Testing
 
@@ -13,13 +14,13 @@ import Testing
 @Suite struct WatchTests {
     /// Collects watch events for assertions.
     final class Events: Sendable {
-        private let list = Mutex<[WatchEvent]>([])
-        func append(_ event: WatchEvent) { self.list.withLock { $0.append(event) } }
+        private let list = NIOLockedValueBox<[WatchEvent]>([])
+        func append(_ event: WatchEvent) { self.list.withLockedValue { $0.append(event) } }
         var connections: Int {
-            self.list.withLock { $0.filter { if case .connected = $0 { true } else { false } }.count }
+            self.list.withLockedValue { $0.filter { if case .connected = $0 { true } else { false } }.count }
         }
         var disconnections: Int {
-            self.list.withLock { $0.filter { if case .disconnected = $0 { true } else { false } }.count }
+            self.list.withLockedValue { $0.filter { if case .disconnected = $0 { true } else { false } }.count }
         }
     }
 
@@ -71,7 +72,7 @@ import Testing
                 let replica = replicas[0]
                 try await Fixtures.pull(replica)
                 let attempts = Atomic<Int>(0)
-                let current = Mutex<GalleyClient?>(nil)
+                let current = NIOLockedValueBox<GalleyClient?>(nil)
                 let events = Events()
                 let watcher = SyncWatcher(
                     replica: replica,
@@ -82,14 +83,14 @@ import Testing
                         throw ClientError.cannotConnect(host: "127.0.0.1", port: server.port, reason: "simulated outage")
                     }
                     let client = try await ReplicaSync.connect(replica)
-                    current.withLock { $0 = client }
+                    current.withLockedValue { $0 = client }
                     return client
                 }
                 let task = Task { await watcher.run() }
                 #expect(try await Self.wait(upTo: .seconds(10)) { events.connections == 1 } != nil)
                 #expect(events.disconnections == 3)
                 // The connection drops: the watcher comes back by itself.
-                await current.withLock { $0 }?.close()
+                await current.withLockedValue { $0 }?.close()
                 #expect(try await Self.wait(upTo: .seconds(10)) { events.connections == 2 } != nil)
                 let writer = try await server.client()
                 let id = UUID().uuidString.lowercased()

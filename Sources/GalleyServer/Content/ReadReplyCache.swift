@@ -1,6 +1,6 @@
 import GalleyStore
 import JSONRPC
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The encoded results of `article.get` and `media.get`, by entity id and version, each with the
 /// lead media version it showed, bounded by their total size (least recently used go first).
@@ -22,21 +22,21 @@ final class ReadReplyCache: Sendable {
     static let overheadBytes = 160
 
     let capacityBytes: Int
-    private let state: Mutex<LeastRecentlyUsed>
+    private let state: NIOLockedValueBox<LeastRecentlyUsed>
 
     init(capacityBytes: Int) {
         self.capacityBytes = max(0, capacityBytes)
-        self.state = Mutex(LeastRecentlyUsed())
+        self.state = NIOLockedValueBox(LeastRecentlyUsed())
     }
 
     /// What the kept result for that version showed, marking it recently used.
     func held(_ key: Key) -> HeldReply? {
-        self.state.withLock { $0.touch(key)?.held }
+        self.state.withLockedValue { $0.touch(key)?.held }
     }
 
     /// The kept result for that version, marking it recently used.
     func entry(_ key: Key) -> Entry? {
-        self.state.withLock { $0.touch(key) }
+        self.state.withLockedValue { $0.touch(key) }
     }
 
     /// Keeps `entry` (replacing one of the same key), dropping the least recently used entries
@@ -44,7 +44,7 @@ final class ReadReplyCache: Sendable {
     func keep(_ entry: Entry, for key: Key) {
         let cost = entry.result.bytes.count + key.id.utf8.count + Self.overheadBytes
         guard cost <= self.capacityBytes else { return }
-        self.state.withLock { lru in
+        self.state.withLockedValue { lru in
             lru.insert(entry, for: key, cost: cost)
             while lru.totalCost > self.capacityBytes { lru.removeOldest() }
         }
@@ -52,7 +52,7 @@ final class ReadReplyCache: Sendable {
 
     /// The number of entries and their total cost in bytes.
     var usage: (count: Int, bytes: Int) {
-        self.state.withLock { ($0.count, $0.totalCost) }
+        self.state.withLockedValue { ($0.count, $0.totalCost) }
     }
 }
 

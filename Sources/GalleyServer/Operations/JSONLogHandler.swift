@@ -2,7 +2,6 @@ import Foundation
 import GalleyModel
 import JSONRPC
 import Logging
-import Synchronization
 
 /// A swift-log handler that writes one JSON object per line (`--log-format json`), for log
 /// shippers (journald, Loki, Elasticsearch...): `{"ts","level","label","message", ...metadata}`.

@@ -1,15 +1,15 @@
 import JSONRPC
 import Prometheus
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The figures an operator watches, kept in a Prometheus registry: requests by method and
 /// outcome, request latency, open connections, subscribers, commit batch sizes, sync pushes and
 /// conflicts. Served as Prometheus text on `--metrics` and as samples by `server.metrics`.
 public final class ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    private let requestCounters = Mutex<[String: Counter]>([:])
-    private let durations = Mutex<[String: DurationHistogram]>([:])
-    private let pushCounters = Mutex<[String: Counter]>([:])
+    private let requestCounters = NIOLockedValueBox<[String: Counter]>([:])
+    private let durations = NIOLockedValueBox<[String: DurationHistogram]>([:])
+    private let pushCounters = NIOLockedValueBox<[String: Counter]>([:])
     let connections: Gauge
     let subscribers: Gauge
     let commitBatchSize: ValueHistogram
@@ -41,7 +41,7 @@ public final class ServerMetrics: Sendable {
     /// "unknown", so a client cannot grow the label set.
     func recordRequest(method: String, outcome: String, duration: Duration) {
         let key = method + "\u{0}" + outcome
-        let counter = self.requestCounters.withLock { counters in
+        let counter = self.requestCounters.withLockedValue { counters in
             if let existing = counters[key] { return existing }
             let made = self.registry.makeCounter(
                 descriptor: MetricNameDescriptor(namespace: "galley", metricName: "requests", unitName: "total", helpText: "Requests answered, by method and outcome."),
@@ -51,7 +51,7 @@ public final class ServerMetrics: Sendable {
             return made
         }
         counter.increment()
-        let histogram = self.durations.withLock { histograms in
+        let histogram = self.durations.withLockedValue { histograms in
             if let existing = histograms[method] { return existing }
             let made = self.registry.makeDurationHistogram(
                 descriptor: MetricNameDescriptor(namespace: "galley", metricName: "request_duration", unitName: "seconds", helpText: "Time to answer a request, by method."),
@@ -67,7 +67,7 @@ public final class ServerMetrics: Sendable {
 
     /// Counts one pushed changeset by its status (applied, replayed, conflict, rejected).
     func recordPush(status: String) {
-        let counter = self.pushCounters.withLock { counters in
+        let counter = self.pushCounters.withLockedValue { counters in
             if let existing = counters[status] { return existing }
             let made = self.registry.makeCounter(
                 descriptor: MetricNameDescriptor(namespace: "galley", metricName: "sync_pushed_changesets", unitName: "total", helpText: "Changesets received through sync.push, by status."),

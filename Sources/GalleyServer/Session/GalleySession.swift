@@ -3,7 +3,7 @@ import JSONRPC
 import JSONRPCTransport
 import Logging
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The state of one client connection: who it authenticated as and how often it failed to.
 final class GalleySession: ServerSession {
@@ -20,7 +20,7 @@ final class GalleySession: ServerSession {
     }
 
     let info: ConnectionInfo
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let server: ServerState
     private let processor: JSONRPCProcessor<GalleySession>
     private let logger: Logger
@@ -45,10 +45,10 @@ final class GalleySession: ServerSession {
         }
     }
 
-    var principal: Principal? { self.state.withLock { $0.principal } }
+    var principal: Principal? { self.state.withLockedValue { $0.principal } }
     var isAuthenticated: Bool { self.principal != nil }
     /// A subscribed connection waits for `sync.changed`: idle by design, never closed for it.
-    var isIdleExempt: Bool { self.state.withLock { $0.subscription != nil } }
+    var isIdleExempt: Bool { self.state.withLockedValue { $0.subscription != nil } }
 
     func handle(_ message: ByteBuffer) async -> SessionReply {
         // Parsing is synchronous and reads the buffer in place; only the method handlers suspend.
@@ -58,7 +58,7 @@ final class GalleySession: ServerSession {
         case .success(let value): reply = await self.processor.process(value, context: self)
         case .failure(let error): reply = self.processor.reply(to: error)
         }
-        let failures = self.state.withLock { $0.failedAuthentications }
+        let failures = self.state.withLockedValue { $0.failedAuthentications }
         if failures >= Self.maximumFailedAuthentications {
             return SessionReply(bytes: reply, closeReason: "\(failures) failed authentication attempts")
         }
@@ -86,7 +86,7 @@ final class GalleySession: ServerSession {
                 }
             }
         }
-        let previous = self.state.withLock { state in
+        let previous = self.state.withLockedValue { state in
             defer { state.subscription = task }
             return state.subscription
         }
@@ -95,20 +95,20 @@ final class GalleySession: ServerSession {
 
     func unsubscribe() {
         self.server.broadcaster.unsubscribe(self.info.id)
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             defer { state.subscription = nil }
             return state.subscription
         }?.cancel()
     }
 
-    var isSubscribed: Bool { self.state.withLock { $0.subscription != nil } }
+    var isSubscribed: Bool { self.state.withLockedValue { $0.subscription != nil } }
 
     func makeContext() -> MethodContext {
         MethodContext(session: self, server: self.server, logger: self.logger)
     }
 
     func authenticated(as principal: Principal) {
-        self.state.withLock {
+        self.state.withLockedValue {
             $0.principal = principal
             $0.failedAuthentications = 0
         }
@@ -117,7 +117,7 @@ final class GalleySession: ServerSession {
 
     /// Records a failed attempt; returns how many remain before the connection is closed.
     func authenticationFailed() -> Int {
-        let failures = self.state.withLock { state -> Int in
+        let failures = self.state.withLockedValue { state -> Int in
             state.failedAuthentications += 1
             return state.failedAuthentications
         }

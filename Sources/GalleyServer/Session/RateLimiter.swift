@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What galleyd allows one caller before answering `-32029` with `data.retryAfterMs`.
 public struct AbuseLimits: Sendable, Hashable {
@@ -30,7 +30,7 @@ final class RateLimiter: Sendable {
 
     let ratePerSecond: Double
     let burst: Double
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets = NIOLockedValueBox<[String: Bucket]>([:])
     /// Above this many buckets, full (idle) ones are dropped.
     private static let pruneThreshold = 10_000
 
@@ -42,7 +42,7 @@ final class RateLimiter: Sendable {
 
     /// Takes one token for `key`: nil when allowed, else how long until one is available.
     func take(_ key: String, now: ContinuousClock.Instant = .now) -> Duration? {
-        self.buckets.withLock { buckets in
+        self.buckets.withLockedValue { buckets in
             var bucket = self.refilled(buckets[key], now: now)
             defer {
                 buckets[key] = bucket
@@ -56,7 +56,7 @@ final class RateLimiter: Sendable {
 
     /// How long until `key` has a token, without taking one: nil when it has one now.
     func check(_ key: String, now: ContinuousClock.Instant = .now) -> Duration? {
-        self.buckets.withLock { buckets in
+        self.buckets.withLockedValue { buckets in
             let bucket = self.refilled(buckets[key], now: now)
             return bucket.tokens >= 1 ? nil : self.wait(for: bucket)
         }

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOSSL
 import NIOTLS
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// TLS for a ``JSONRPCClientConnection``: how the server's certificate is trusted, TLS 1.2 at
 /// least, and optionally a client certificate for servers that require one.
@@ -94,10 +94,10 @@ public struct ClientTLS: Sendable, Hashable {
 
 /// What the pin callback saw, so a failed handshake can say which certificate the server showed.
 final class PinCheck: Sendable {
-    private let seen = Mutex<CertificatePin?>(nil)
+    private let seen = NIOLockedValueBox<CertificatePin?>(nil)
 
-    func record(_ pin: CertificatePin) { self.seen.withLock { $0 = pin } }
-    var actual: CertificatePin? { self.seen.withLock { $0 } }
+    func record(_ pin: CertificatePin) { self.seen.withLockedValue { $0 = pin } }
+    var actual: CertificatePin? { self.seen.withLockedValue { $0 } }
 }
 
 /// Completes `handshake` with the server certificate's pin once the TLS handshake is done, or

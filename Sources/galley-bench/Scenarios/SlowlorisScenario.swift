@@ -2,6 +2,7 @@ import Foundation
 import JSONRPC
 import NIOCore
 import NIOPosix
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// Issue 9's abuse check: a legitimate client's `server.ping` p99 with and without 1,200 idle
@@ -53,12 +54,12 @@ enum SlowlorisScenario: Scenario {
 /// (authentication deadline, frame deadline); like an attacker, this reopens every closed one
 /// at the next tick, so `count` are held throughout.
 final class Trickle: Sendable {
-    private let slots: Mutex<[any Channel]>
+    private let slots: NIOLockedValueBox<[any Channel]>
     private let reopened = Atomic<Int>(0)
-    private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private let task: NIOLockedValueBox<Task<Void, Never>?> = NIOLockedValueBox(nil)
 
     private init(channels: [any Channel]) {
-        self.slots = Mutex(channels)
+        self.slots = NIOLockedValueBox(channels)
     }
 
     private static func connect(host: String, port: Int) async throws -> any Channel {
@@ -74,12 +75,12 @@ final class Trickle: Sendable {
             var index = 0
             while !Task.isCancelled {
                 let byte = message[index % message.count]
-                let current = trickle.slots.withLock { $0 }
+                let current = trickle.slots.withLockedValue { $0 }
                 for (slot, channel) in current.enumerated() {
                     if channel.isActive {
                         channel.writeAndFlush(ByteBuffer(bytes: [byte]), promise: nil)
                     } else if let fresh = try? await Self.connect(host: host, port: port) {
-                        trickle.slots.withLock { $0[slot] = fresh }
+                        trickle.slots.withLockedValue { $0[slot] = fresh }
                         trickle.reopened.add(1, ordering: .relaxed)
                     }
                 }
@@ -87,17 +88,17 @@ final class Trickle: Sendable {
                 try? await Task.sleep(for: .seconds(1))
             }
         }
-        trickle.task.withLock { $0 = task }
+        trickle.task.withLockedValue { $0 = task }
         return trickle
     }
 
     /// Trickling connections open now.
-    var stillOpen: Int { self.slots.withLock { $0 }.filter(\.isActive).count }
+    var stillOpen: Int { self.slots.withLockedValue { $0 }.filter(\.isActive).count }
     /// How often a closed one was replaced.
     var reopenedCount: Int { self.reopened.load(ordering: .relaxed) }
 
     func close() {
-        self.task.withLock { $0?.cancel() }
-        for channel in self.slots.withLock({ $0 }) { channel.close(promise: nil) }
+        self.task.withLockedValue { $0?.cancel() }
+        for channel in self.slots.withLockedValue({ $0 }) { channel.close(promise: nil) }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import GalleyTestSupport
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A plain TCP connection that records every byte the server sends, for tests that assert the
 /// exact wire format, framing and closing behaviour. Reads poll with a deadline, so no test waits
@@ -107,25 +107,25 @@ final class RawConnection: Sendable {
     }
 
     /// The reset/error the connection saw, if any.
-    var readError: String? { self.recorder.state.withLock { $0.error } }
+    var readError: String? { self.recorder.state.withLockedValue { $0.error } }
 
     /// Whether anything arrived that was not read yet, after waiting `quiet`.
     func hasUnreadBytes(after quiet: Duration) async throws -> Bool {
         try await Task.sleep(for: quiet)
-        return self.recorder.state.withLock { !$0.bytes.isEmpty }
+        return self.recorder.state.withLockedValue { !$0.bytes.isEmpty }
     }
 
     private func poll<T>(timeout: Duration, _ check: (inout Received) -> T?) async throws -> T? {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let value = self.recorder.state.withLock({ check(&$0) }) { return value }
+            if let value = self.recorder.state.withLockedValue({ check(&$0) }) { return value }
             if ContinuousClock.now >= deadline { return nil }
             try await Task.sleep(for: .milliseconds(2))
         }
     }
 
     final class Recorder: Sendable {
-        let state = Mutex(Received())
+        let state = NIOLockedValueBox(Received())
     }
 
     private final class RecordingHandler: ChannelInboundHandler {
@@ -136,22 +136,22 @@ final class RawConnection: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = Self.unwrapInboundIn(data)
-            self.recorder.state.withLock { $0.bytes.append(contentsOf: buffer.readableBytesView) }
+            self.recorder.state.withLockedValue { $0.bytes.append(contentsOf: buffer.readableBytesView) }
         }
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
             if event is ChannelEvent, case .inputClosed = event as! ChannelEvent {
-                self.recorder.state.withLock { $0.closed = true }
+                self.recorder.state.withLockedValue { $0.closed = true }
             }
             context.fireUserInboundEventTriggered(event)
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            self.recorder.state.withLock { $0.closed = true }
+            self.recorder.state.withLockedValue { $0.closed = true }
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            self.recorder.state.withLock { $0.error = "\(error)" }
+            self.recorder.state.withLockedValue { $0.error = "\(error)" }
             context.close(promise: nil)
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import GalleyTestSupport
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A real `galleyd` process (the binary this build produced) on a free loopback port, for tests of
 /// what only a process shows: signals, exit status, the first-start token file, the CLI.
@@ -71,10 +71,10 @@ final class ServerProcess: Sendable {
 
 /// Collects a child's stderr from the pipe's reader thread.
 final class LogCollector: Sendable {
-    private let state = Mutex("")
+    private let state = NIOLockedValueBox("")
 
-    func append(_ text: String) { self.state.withLock { $0 += text } }
-    var text: String { self.state.withLock { $0 } }
+    func append(_ text: String) { self.state.withLockedValue { $0 += text } }
+    var text: String { self.state.withLockedValue { $0 } }
 
     func listeningPort() -> Int? {
         for line in self.text.split(separator: "\n") where line.contains("listening") {

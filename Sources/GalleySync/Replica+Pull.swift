@@ -149,7 +149,11 @@ extension Replica {
             return 0
         }
         let firstChangeset = changesets.first?.id
-        let base = try ReplicaTables.fetch(id, from: .server, db: db) ?? (local.version > 0 ? local : nil)
+        // The merge base is the server state the local edits started from. Never the local view
+        // itself: it holds those edits, so every field the server changed would look like theirs
+        // alone and the local edits of it would be dropped as superseded (found by the Jepsen-style
+        // sync test). Without a known base the local edits are laid over the server's state.
+        let base = try ReplicaTables.fetch(id, from: .server, db: db)
         let pendingDelete = pending.contains { $0.name == "delete" }
         // Deletes on either side.
         if theirs.deleted {
@@ -170,7 +174,7 @@ extension Replica {
         if local.deleted, pendingDelete {
             let known = pending.filter { $0.name == "delete" }.compactMap(\.baseVersion).max() ?? 0
             try ReplicaTables.write(theirs, to: .server, db: db)
-            if let base, theirs.version <= max(base.version, known) { return 0 }
+            if theirs.version <= max(base?.version ?? local.version, known) { return 0 }
             try ConflictTable.record(
                 entity: local, field: "deleted", base: false, theirs: false, mine: true,
                 theirsVersion: theirs.version, changesetID: firstChangeset, db: db

@@ -120,6 +120,17 @@ extension Replica {
             guard var local = try ReplicaTables.fetch(op.entityID, from: .local, db: db), local.version == (op.baseVersion ?? 0) else { continue }
             local.version = versions.last
             try ReplicaTables.write(local, to: .local, db: db)
+            if op.name == "create", try ReplicaTables.fetch(op.entityID, from: .server, db: db) == nil,
+                !(try OutboxTable.changesets(touching: op.entityID, db: db)).isEmpty
+            {
+                // Later edits of the new entity wait in the outbox, so the local view is not the
+                // server's state: keep what the server created as the merge base, or a pull before
+                // the next push would take the local edits for the base and drop them as superseded.
+                var created = local
+                created.data = op.op["data"]?.objectValue ?? [:]
+                created.version = versions.first
+                try ReplicaTables.write(created, to: .server, db: db)
+            }
             for later in try OutboxTable.changesets(touching: op.entityID, db: db) where !later.sent {
                 for laterOp in later.ops where laterOp.entityID == op.entityID && laterOp.name != "create" && laterOp.baseVersion == op.baseVersion {
                     try db.execute(

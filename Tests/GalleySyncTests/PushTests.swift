@@ -57,6 +57,61 @@ import Testing
         }
     }
 
+    /// Found by `Reliability/sync_jepsen_test.py` (run 2 of the full tier, 2026-11-28): the create
+    /// of an article was pushed and its reply lost while a later edit of that article waited in the
+    /// outbox. The next pull settled the create as applied, then took the local view (holding the
+    /// edit) as the merge base for the pulled article, saw the edited field as changed by the server
+    /// alone, and dropped the edit from the outbox as superseded: acknowledged locally, never sent.
+    /// With `serverRetags`, someone else retags the article on the server before the pull: the
+    /// edit then meets a real conflict, recorded for a person to resolve, not overwritten.
+    @Test(arguments: [false, true])
+    func anEditOfANewArticleSurvivesAPullAfterItsCreateWasSettledInDoubt(serverRetags: Bool) async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            try await Fixtures.withReplicas(1, of: server) { replicas in
+                let replica = replicas[0]
+                try await Fixtures.pull(replica)
+                let story = try replica.createArticle(["headline": "New story", "tags": ["first"]], message: "create")
+                let edit = try replica.update(.article, story, set: ["tags": ["second"]], message: "retag")
+                let head = try #require(try await client.call("server.info")["head"]?.intValue)
+                // The create goes alone (one changeset per entity per push); its reply is lost.
+                let batch = try replica.nextPushBatch(limit: 100)
+                #expect(batch.count == 1)
+                try replica.markSent(batch.map(\.id))
+                let request: JSONValue = [
+                    "jsonrpc": "2.0", "id": 1, "method": "sync.push",
+                    "params": ["changesets": .array(batch.map(\.pushJSON))],
+                ]
+                let doomed = try await server.client()
+                _ = try await doomed.connection.sendRaw(JSONWriter.bytes(request), expectReply: false)
+                await doomed.close()
+                for _ in 0..<750 where try await client.call("server.info")["head"]?.intValue == head {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(try await client.call("server.info")["head"]?.intValue == head + 1)
+                if serverRetags {
+                    try await client.commit([Ops.update("article", story, base: 1, set: ["tags": ["theirs"]])])
+                }
+                // A pull first (as `galley sync` does): it settles the create, then merges the
+                // pulled article with the waiting edit.
+                let pulled = try await Fixtures.pull(replica)
+                #expect(try replica.outbox().map(\.id) == [edit.changesetID], "the edit still waits to be pushed")
+                #expect(try replica.entity(story)?.data["tags"] == ["second"])
+                if serverRetags {
+                    #expect(pulled.conflicts == 1)
+                    #expect(try replica.conflicts().map(\.field) == ["tags"])
+                    _ = try replica.resolve(try #require(try replica.conflicts().first).id, .mine)
+                }
+                let pushed = try await Fixtures.push(replica)
+                #expect(pushed.applied == 1)
+                #expect(try await client.call("article.get", ["id": .string(story)])["tags"] == ["second"])
+                try await Fixtures.pull(replica)
+                try await Fixtures.expectSameContent(replica, server)
+            }
+            await client.close()
+        }
+    }
+
     @Test func aRefusedChangesetStaysWithItsErrorAndHoldsBackLaterEditsOfItsEntities() async throws {
         try await TestServer.with { server in
             let client = try await server.client()

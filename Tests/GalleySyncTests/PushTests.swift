@@ -21,19 +21,7 @@ import Testing
                 for (round, headline) in ["After", "After again"].enumerated() {
                     try replica.update(.article, id, set: ["headline": .string(headline)], message: "offline edit \(round)")
                     let head = try #require(try await client.call("server.info")["head"]?.intValue)
-                    // Sent, then the connection drops before the reply is read.
-                    let batch = try replica.nextPushBatch(limit: 100)
-                    try replica.markSent(batch.map(\.id))
-                    let request: JSONValue = [
-                        "jsonrpc": "2.0", "id": 1, "method": "sync.push",
-                        "params": ["changesets": .array(batch.map(\.pushJSON))],
-                    ]
-                    let doomed = try await server.client()
-                    _ = try await doomed.connection.sendRaw(JSONWriter.bytes(request), expectReply: false)
-                    await doomed.close()
-                    for _ in 0..<750 where try await client.call("server.info")["head"]?.intValue == head {
-                        try await Task.sleep(for: .milliseconds(20))
-                    }
+                    let batch = try await self.pushLosingTheReply(replica, server: server, client: client)
                     #expect(try await client.call("server.info")["head"]?.intValue == head + 1)
                     if round == 0 {
                         // The retry asks the server first: the changeset is there, so it leaves the outbox.
@@ -57,6 +45,25 @@ import Testing
         }
     }
 
+    /// Pushes the next batch on a connection that drops before the reply is read, and waits
+    /// (bounded) until the server's head moves; returns the batch, left in doubt in the outbox.
+    private func pushLosingTheReply(_ replica: Replica, server: TestServer, client: GalleyClient) async throws -> [OutboxChangeset] {
+        let head = try await client.call("server.info")["head"]?.intValue
+        let batch = try replica.nextPushBatch(limit: 100)
+        try replica.markSent(batch.map(\.id))
+        let request: JSONValue = [
+            "jsonrpc": "2.0", "id": 1, "method": "sync.push",
+            "params": ["changesets": .array(batch.map(\.pushJSON))],
+        ]
+        let doomed = try await server.client()
+        _ = try await doomed.connection.sendRaw(JSONWriter.bytes(request), expectReply: false)
+        await doomed.close()
+        for _ in 0..<750 where try await client.call("server.info")["head"]?.intValue == head {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return batch
+    }
+
     /// Found by `Reliability/sync_jepsen_test.py` (run 2 of the full tier, 2026-11-28): the create
     /// of an article was pushed and its reply lost while a later edit of that article waited in the
     /// outbox. The next pull settled the create as applied, then took the local view (holding the
@@ -75,19 +82,8 @@ import Testing
                 let edit = try replica.update(.article, story, set: ["tags": ["second"]], message: "retag")
                 let head = try #require(try await client.call("server.info")["head"]?.intValue)
                 // The create goes alone (one changeset per entity per push); its reply is lost.
-                let batch = try replica.nextPushBatch(limit: 100)
+                let batch = try await self.pushLosingTheReply(replica, server: server, client: client)
                 #expect(batch.count == 1)
-                try replica.markSent(batch.map(\.id))
-                let request: JSONValue = [
-                    "jsonrpc": "2.0", "id": 1, "method": "sync.push",
-                    "params": ["changesets": .array(batch.map(\.pushJSON))],
-                ]
-                let doomed = try await server.client()
-                _ = try await doomed.connection.sendRaw(JSONWriter.bytes(request), expectReply: false)
-                await doomed.close()
-                for _ in 0..<750 where try await client.call("server.info")["head"]?.intValue == head {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
                 #expect(try await client.call("server.info")["head"]?.intValue == head + 1)
                 if serverRetags {
                     try await client.commit([Ops.update("article", story, base: 1, set: ["tags": ["theirs"]])])

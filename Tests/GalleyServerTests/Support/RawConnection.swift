@@ -61,8 +61,9 @@ final class RawConnection: Sendable {
     }
 
     /// The next line the server sent (without `\n`), or nil when the connection closed first or
-    /// nothing came within `timeout`.
-    func readLine(timeout: Duration = .seconds(5)) async throws -> String? {
+    /// nothing came within `timeout`. The default is generous: every caller expects a line, and in
+    /// the PostgreSQL pass (170 servers at once on 2 cores) a 5 s wait for a store read ran out.
+    func readLine(timeout: Duration = .seconds(15)) async throws -> String? {
         try await self.poll(timeout: timeout) { received in
             guard let newline = received.bytes.firstIndex(of: UInt8(ascii: "\n")) else {
                 return received.closed ? .some(nil) : nil

@@ -19,24 +19,39 @@ public enum FuzzTargets {
 
     /// The frame decoder fed in chunks whose sizes come from the input: never crashes and never
     /// hands on a message over the limit.
+    ///
+    /// The decoder is driven directly, the way NIO's `ByteToMessageHandler` drives it (append a
+    /// chunk, take frames until it needs more, at EOF take the rest), not through an
+    /// `EmbeddedChannel`: a channel pipeline per input made this target ~40 executions a second.
     public static func frameDecoder(_ bytes: UnsafeRawBufferPointer) {
         guard let first = bytes.first else { return }
         let limit = 64
         let chunk = Int(first % 16) + 1
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder(maximumMessageBytes: limit)))
-        var offset = 1
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + chunk)
-            _ = try? channel.writeInbound(ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<end])))
-            offset = end
-        }
-        channel.pipeline.fireChannelInactive()
-        while let frame = try? channel.readInbound(as: InboundFrame.self) {
-            if case .message(let buffer, _) = frame {
-                precondition(buffer.readableBytes <= limit, "a frame over the limit was handed on")
+        var decoder = FrameDecoder(maximumMessageBytes: limit)
+        var buffer = ByteBuffer()
+        var failed = false
+        func check(_ frame: InboundFrame) {
+            if case .message(let message, _) = frame {
+                precondition(message.readableBytes <= limit, "a frame over the limit was handed on")
             }
         }
-        _ = try? channel.finish()
+        var offset = 1
+        while offset < bytes.count, !failed {
+            let end = min(bytes.count, offset + chunk)
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+            offset = end
+            do {
+                while let frame = try decoder.next(&buffer, atEOF: false) { check(frame) }
+            } catch {
+                failed = true
+            }
+        }
+        guard !failed else { return }
+        do {
+            while let frame = try decoder.next(&buffer, atEOF: true) { check(frame) }
+        } catch {
+            return
+        }
     }
 
     /// JSON-RPC request reading: never crashes; every element of a batch is classified.

@@ -15,6 +15,13 @@ public struct Replica: Sendable {
     public private(set) var settings: ReplicaSettings
     let pool: DatabasePool
 
+    /// Replaces this replica's database with a copy of `template`'s (SQLite's online backup, while
+    /// both stay open): the sync page fuzzer resets its replica this way after every page it
+    /// accepted, instead of copying files and reopening.
+    package func replaceContents(with template: Replica) throws {
+        try template.pool.backup(to: self.pool)
+    }
+
     /// `DIR/.galley`.
     public static func metadataDirectory(_ directory: String) -> String { (directory as NSString).appendingPathComponent(".galley") }
     static func databasePath(_ directory: String) -> String { (metadataDirectory(directory) as NSString).appendingPathComponent("replica.sqlite") }

@@ -53,8 +53,9 @@ public struct FrameDecoder: ByteToMessageDecoder {
     }
 
     /// The next frame in `buffer`, consuming its bytes, or nil when more bytes are needed.
-    /// At EOF a final line without a newline is still a message.
-    mutating func next(_ buffer: inout ByteBuffer, atEOF: Bool) throws -> InboundFrame? {
+    /// At EOF a final line without a newline is still a message. `package` for the frame fuzzer,
+    /// which drives the decoder without a channel.
+    package mutating func next(_ buffer: inout ByteBuffer, atEOF: Bool) throws -> InboundFrame? {
         while true {
             switch self.state {
             case .detecting:

@@ -69,13 +69,21 @@ import Testing
                 ]
             ],
         ]
-        SyncPageWorld.shared.withFreshReplica { replica in
+        SyncPageWorld.shared.withReplica { replica in
             #expect((try? replica.entity(SyncPageWorld.articleID))?.data["headline"] == "Edited offline")
             let applied = try? replica.apply(page: page)
             #expect(applied?.conflicts == 0)
             let merged = try? replica.entity(SyncPageWorld.articleID)
             #expect(merged?.data["headline"] == "Edited offline")
             #expect(merged?.data["section"] == "world")
+            return applied != nil
+        }
+        // The next input starts from the seeded state again: the accepted page was undone.
+        SyncPageWorld.shared.withReplica { replica in
+            #expect((try? replica.position())?.cursor == "l.3")
+            #expect((try? replica.entity(SyncPageWorld.articleID))?.data["section"] == nil)
+            #expect((try? replica.entity(SyncPageWorld.articleID))?.data["headline"] == "Edited offline")
+            return false
         }
         let text = JSONWriter.string(page)
         Array(text.utf8).withUnsafeBytes { FuzzTargets.syncPage($0) }

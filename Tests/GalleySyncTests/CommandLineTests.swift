@@ -3,7 +3,6 @@ import GalleyClient
 import GalleyModel
 import GalleyTestSupport
 import JSONRPC
-import NIOConcurrencyHelpers
 import Testing
 
 @testable import GalleySync
@@ -87,22 +86,17 @@ import Testing
                 let output = Pipe()
                 process.standardOutput = output
                 process.standardError = FileHandle.nullDevice
-                let text = NIOLockedValueBox("")
-                output.fileHandleForReading.readabilityHandler = { handle in
-                    let data = handle.availableData
-                    if !data.isEmpty { text.withLockedValue { $0 += String(decoding: data, as: UTF8.self) } }
-                }
                 try process.run()
-                for _ in 0..<500 where !text.withLockedValue({ $0.contains("connected") }) {
+                let text = PipeDrain(output)
+                for _ in 0..<500 where !text.text.contains("connected") {
                     try await Task.sleep(for: .milliseconds(10))
                 }
-                #expect(text.withLockedValue { $0.contains("connected") })
+                #expect(text.text.contains("connected"))
                 kill(process.processIdentifier, SIGINT)
                 for _ in 0..<500 where process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
                 #expect(!process.isRunning)
                 if process.isRunning { kill(process.processIdentifier, SIGKILL) }
                 process.waitUntilExit()
-                output.fileHandleForReading.readabilityHandler = nil
                 #expect(process.terminationStatus == 0)
                 #expect(try replica.integrityCheck() == "ok")
             }

@@ -41,6 +41,8 @@ public func runCommand(
     process.standardError = err
     process.standardInput = input
     try process.run()
+    let stdout = PipeDrain(out)
+    let stderr = PipeDrain(err)
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try input.fileHandleForWriting.close()
     let deadline = ContinuousClock.now + .seconds(60)
@@ -51,7 +53,5 @@ public func runCommand(
         }
         try await Task.sleep(for: .milliseconds(10))
     }
-    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    return (process.terminationStatus, stdout, stderr)
+    return (process.terminationStatus, try await stdout.waitForEnd(), try await stderr.waitForEnd())
 }

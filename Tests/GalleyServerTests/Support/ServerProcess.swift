@@ -1,6 +1,5 @@
 import Foundation
 import GalleyTestSupport
-import NIOConcurrencyHelpers
 
 /// A real `galleyd` process (the binary this build produced) on a free loopback port, for tests of
 /// what only a process shows: signals, exit status, the first-start token file, the CLI.
@@ -35,12 +34,8 @@ final class ServerProcess: Sendable {
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
-        let collected = LogCollector()
-        stderr.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { collected.append(String(decoding: data, as: UTF8.self)) }
-        }
         try process.run()
+        let collected = LogCollector(PipeDrain(stderr))
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let port = collected.listeningPort() {
@@ -69,12 +64,13 @@ final class ServerProcess: Sendable {
     }
 }
 
-/// Collects a child's stderr from the pipe's reader thread.
-final class LogCollector: Sendable {
-    private let state = NIOLockedValueBox("")
+/// galleyd's stderr, read by a `PipeDrain`.
+struct LogCollector: Sendable {
+    let drain: PipeDrain
 
-    func append(_ text: String) { self.state.withLockedValue { $0 += text } }
-    var text: String { self.state.withLockedValue { $0 } }
+    init(_ drain: PipeDrain) { self.drain = drain }
+
+    var text: String { self.drain.text }
 
     func listeningPort() -> Int? {
         for line in self.text.split(separator: "\n") where line.contains("listening") {

@@ -45,7 +45,7 @@ enum CloneScenario: Scenario {
             return skippedReport(Self.name, command: "clone", parameters: parameters)
         }
         var report = Report(scenario: Self.name, parameters: parameters)
-        let (seeding, seconds, exit) = try await bench.withServer { server in
+        let (seeding, seconds, exit, serverCPU) = try await bench.withServer { server in
             Report.progress("seeding \(count) articles")
             let seeding = try await bench.seedArticles(count, on: server)
             let replica = NSTemporaryDirectory() + "galley-bench-replica-\(UUID().uuidString)"
@@ -54,16 +54,19 @@ enum CloneScenario: Scenario {
                 try? FileManager.default.removeItem(atPath: replica + ".log")
             }
             Report.progress("galley clone")
+            let cpuBefore = server.cpuSeconds
             let start = ContinuousClock.now
             let exit = try await ChildProcess.run(
                 bench.options.galleyPath, ["clone", server.address, replica, "--token", server.token], logPath: replica + ".log"
             )
             let seconds = Bench.seconds(since: start)
+            let cpuAfter = server.cpuSeconds
+            let serverCPU: Double? = if let cpuBefore, let cpuAfter { cpuAfter - cpuBefore } else { nil }
             guard exit.succeeded else {
                 let log = (try? String(contentsOfFile: replica + ".log", encoding: .utf8)) ?? ""
                 throw BenchError("galley clone exited with status \(exit.status): \(log.suffix(1000))")
             }
-            return (seeding, seconds, exit)
+            return (seeding, seconds, exit, serverCPU)
         }
         report.say("seeded \(Report.grouped(Double(count))) articles in \(Report.seconds(seeding))")
         report.say("galley clone: \(Report.seconds(seconds)), \(Report.grouped(Double(count) / max(seconds, 0.001))) articles/s, peak memory \(Report.megabytes(exit.peakResidentBytes))")
@@ -72,7 +75,12 @@ enum CloneScenario: Scenario {
             "articlesPerSecond": Report.number(Double(count) / max(seconds, 0.001), decimals: 0),
             "peakMemoryMB": Report.number(Double(exit.peakResidentBytes) / 1_000_000, decimals: 1),
             "seedingSeconds": Report.number(seeding, decimals: 2),
+            // Where the time goes, steadier than wall time on a shared machine: the clone's own
+            // CPU (parse and write the pages) and galleyd's while it served them.
+            "clientCpuSeconds": Report.number(exit.cpuSeconds, decimals: 2),
         ]
+        if let serverCPU { report.figures["serverCpuSeconds"] = Report.number(serverCPU, decimals: 2) }
+        report.say("CPU: galley clone \(Report.seconds(exit.cpuSeconds)), galleyd \(serverCPU.map(Report.seconds) ?? "unknown")")
         return report
     }
 }

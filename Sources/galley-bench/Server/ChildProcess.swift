@@ -16,6 +16,8 @@ final class ChildProcess: Sendable {
         var status: Int32
         /// Peak resident memory in bytes (`ru_maxrss`).
         var peakResidentBytes: Int
+        /// CPU time (user + system) it used, from the same `wait4`.
+        var cpuSeconds: Double
         var succeeded: Bool { self.status == 0 }
     }
 
@@ -73,7 +75,8 @@ final class ChildProcess: Sendable {
         // WIFEXITED / WEXITSTATUS, spelled out (the C macros are not imported).
         let exited = (status & 0x7F) == 0
         let code = exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Exit(status: code, peakResidentBytes: Int(usage.ru_maxrss) * 1024)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
+        return Exit(status: code, peakResidentBytes: Int(usage.ru_maxrss) * 1024, cpuSeconds: cpu)
     }
 
     func signal(_ signal: Int32) {

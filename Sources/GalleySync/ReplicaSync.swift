@@ -109,19 +109,31 @@ public struct ReplicaSync: Sendable {
         var summary = PullSummary()
         let bytesBefore = self.client.connection.bytesReceived
         var restarts = 0
+        // The next page, asked for while this one is applied: the server reads and sends page
+        // N + 1 while this process parses and writes page N, so a clone takes about the longer
+        // of the two instead of their sum. Its cursor is the one applying this page stores, so
+        // the page is the one the loop would ask for next; a prefetch that fails (an expired
+        // cursor, a lost connection) fails where the request would have.
+        var prefetched: Task<JSONValue, any Error>?
+        defer { prefetched?.cancel() }
         while summary.pages < maxPages {
             try Task.checkCancellation()
-            let position = try self.replica.position()
-            var params: JSONObject = ["limit": .number(JSONNumber(self.pageLimit))]
-            if let cursor = position.cursor { params["cursor"] = .string(cursor) }
             let page: JSONValue
             do {
-                page = try await self.client.call("sync.pull", params)
+                if let pending = prefetched {
+                    prefetched = nil
+                    page = try await pending.value
+                } else {
+                    page = try await self.fetchPage(cursor: try self.replica.position().cursor)
+                }
             } catch let error as JSONRPCError where error.kind == "cursor_expired" && restarts < 3 {
                 restarts += 1
                 summary.restartedSnapshot = true
                 try self.replica.restartSnapshot()
                 continue
+            }
+            if page["hasMore"]?.boolValue == true, summary.pages + 1 < maxPages, let cursor = page["cursor"]?.stringValue {
+                prefetched = Task { try await self.fetchPage(cursor: cursor) }
             }
             let applied = try self.replica.apply(page: page)
             summary.pages += 1
@@ -146,6 +158,12 @@ public struct ReplicaSync: Sendable {
             }
         }
         return summary
+    }
+
+    private func fetchPage(cursor: String?) async throws -> JSONValue {
+        var params: JSONObject = ["limit": .number(JSONNumber(self.pageLimit))]
+        if let cursor { params["cursor"] = .string(cursor) }
+        return try await self.client.call("sync.pull", params)
     }
 
     // MARK: - Push

@@ -42,25 +42,30 @@ enum ReplicaTables {
     }
 
     /// Writes `state` into `table`, replacing any row with its id. For the local view it also
-    /// keeps `media_use` in step and stamps the snapshot generation.
+    /// keeps `media_use` in step and stamps the snapshot generation (when given; a local edit
+    /// keeps the one the row has).
     static func write(_ state: EntityState, to table: Table, generation: Int64? = nil, db: Database) throws {
-        // Cached statements: a clone writes thousands of rows per page.
+        // One statement per row, cached: a clone writes thousands of rows per page, and a second
+        // statement for the generation would rewrite the whole row (its document spills into
+        // overflow pages) a second time.
+        let stamped = table == .local && generation != nil
         let upsert = try db.cachedStatement(
             sql: """
-                INSERT INTO \(table.rawValue) (\(self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO \(table.rawValue) (\(self.columns)\(stamped ? ", snapshot_generation" : ""))
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?\(stamped ? ", ?" : ""))
                 ON CONFLICT (id) DO UPDATE SET type = excluded.type, version = excluded.version, seq = excluded.seq,
                     deleted = excluded.deleted, data = excluded.data, created_at = excluded.created_at,
                     updated_at = excluded.updated_at, created_by = excluded.created_by, updated_by = excluded.updated_by
+                    \(stamped ? ", snapshot_generation = excluded.snapshot_generation" : "")
                 """
         )
-        try upsert.execute(arguments: [
+        var arguments: StatementArguments = [
             state.id, state.type.rawValue, state.version, state.seq, state.deleted, JSONWriter.string(.object(state.data)),
             state.createdAt, state.updatedAt, state.createdBy, state.updatedBy,
-        ])
+        ]
+        if stamped { arguments += [generation] }
+        try upsert.execute(arguments: arguments)
         guard table == .local else { return }
-        if let generation {
-            try db.cachedStatement(sql: "UPDATE entity SET snapshot_generation = ? WHERE id = ?").execute(arguments: [generation, state.id])
-        }
         guard state.type == .article else { return }
         try db.cachedStatement(sql: "DELETE FROM media_use WHERE article_id = ?").execute(arguments: [state.id])
         if !state.deleted {

@@ -31,6 +31,40 @@ import Testing
         }
     }
 
+    /// The links one changeset creates count per article they leave: positions, duplicates and
+    /// the limit each see that article's links only, however many other links the changeset has.
+    @Test func linksCreatedInOneChangesetAreCountedPerArticle() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let (a, b, c) = (UUID().uuidString.lowercased(), UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
+            let articles = [Ops.createArticle(a, headline: "A"), Ops.createArticle(b, headline: "B"), Ops.createArticle(c, headline: "C")]
+            let duplicate = await client.commitFailure(articles + [Ops.createLink(from: a, to: b), Ops.createLink(from: b, to: a), Ops.createLink(from: a, to: b)])
+            #expect(duplicate?.kind == "duplicate_link")
+            try await client.commit(
+                articles + [
+                    Ops.createLink(from: a, to: b), Ops.createLink(from: b, to: a), Ops.createLink(from: c, to: a),
+                    Ops.createLink(from: a, to: c), Ops.createLink(from: b, to: c),
+                ]
+            )
+            for (article, targets) in [(a, [b, c]), (b, [a, c]), (c, [a])] {
+                let links = try await client.call("link.list", ["articleId": .string(article)])["items"]?.arrayValue ?? []
+                #expect(links.map { $0["toId"]?.stringValue } == targets.map(Optional.some))
+                #expect(links.map { $0["position"]?.intValue } == Array(0..<targets.count).map(Optional.some))
+            }
+            // Fifty-one links from one article in one changeset, beside links from another.
+            let hub = UUID().uuidString.lowercased()
+            var ops = [Ops.createArticle(hub, headline: "Hub")]
+            for index in 0..<51 {
+                let target = UUID().uuidString.lowercased()
+                ops += [Ops.createArticle(target, headline: "Spoke \(index)"), Ops.createLink(from: hub, to: target), Ops.createLink(from: target, to: a)]
+            }
+            let tooMany = await client.commitFailure(ops)
+            #expect(tooMany?.kind == "too_many_links")
+            #expect(tooMany?.data?["fromId"] == .string(hub))
+            await client.close()
+        }
+    }
+
     @Test func moreThanFiftyOutboundLinksAreRefused() async throws {
         try await TestServer.with { server in
             let client = try await server.client()

@@ -113,8 +113,9 @@ enum ImportScenario: Scenario {
             )
             guard exit.succeeded else { throw BenchError("galley export exited with status \(exit.status)") }
         }
-        let seconds = try await bench.withServer { target in
+        let (seconds, exit, serverCPU) = try await bench.withServer { target in
             Report.progress("galley import")
+            let cpuBefore = target.cpuSeconds
             let start = ContinuousClock.now
             // Without a terminal the CLI does not ask for the message: a write must give it.
             let exit = try await ChildProcess.run(
@@ -123,17 +124,23 @@ enum ImportScenario: Scenario {
                 logPath: file + ".log"
             )
             defer { try? FileManager.default.removeItem(atPath: file + ".log") }
+            let seconds = Bench.seconds(since: start)
+            let cpuAfter = target.cpuSeconds
+            let serverCPU: Double? = if let cpuBefore, let cpuAfter { cpuAfter - cpuBefore } else { nil }
             guard exit.succeeded else {
                 let log = (try? String(contentsOfFile: file + ".log", encoding: .utf8)) ?? ""
                 throw BenchError("galley import exited with status \(exit.status): \(log.suffix(1000))")
             }
-            return Bench.seconds(since: start)
+            return (seconds, exit, serverCPU)
         }
         report.say("galley import: \(Report.grouped(Double(count))) articles in \(Report.seconds(seconds)), \(Report.grouped(Double(count) / max(seconds, 0.001))) articles/s")
         report.figures = [
             "seconds": Report.number(seconds, decimals: 2),
             "articlesPerSecond": Report.number(Double(count) / max(seconds, 0.001), decimals: 0),
+            "clientCpuSeconds": Report.number(exit.cpuSeconds, decimals: 2),
         ]
+        if let serverCPU { report.figures["serverCpuSeconds"] = Report.number(serverCPU, decimals: 2) }
+        report.say("CPU: galley import \(Report.seconds(exit.cpuSeconds)), galleyd \(serverCPU.map(Report.seconds) ?? "unknown")")
         return report
     }
 }

@@ -68,17 +68,30 @@ public struct Importer: Sendable {
 
     /// Reads an export: the header (checked) and the entities; unreadable lines are failures.
     public static func read(_ text: String) throws -> (header: JSONObject, entries: [Entry], failures: [Failure]) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().makeIterator()
+        // Lines are found and trimmed in the UTF-8 bytes and parsed where they lie: splitting the
+        // String into Characters and trimming each line through Foundation (NSString, UTF-16) took
+        // four fifths of an import's client CPU. JSON's own whitespace (space, tab, CR) is trimmed;
+        // the parser refuses anything else.
+        let bytes = Array(text.utf8)
         var header: JSONObject?
         var entries: [Entry] = []
         var failures: [Failure] = []
-        while let (offset, raw) = lines.next() {
-            let number = offset + 1
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { continue }
+        var number = 0
+        var next = 0
+        while next <= bytes.count {
+            let end = bytes[next...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            var (first, last) = (next, end)
+            next = end + 1
+            number += 1
+            while first < last, Self.isBlank(bytes[first]) { first += 1 }
+            while last > first, Self.isBlank(bytes[last - 1]) { last -= 1 }
+            if first == last { continue }
+            let parsed = bytes.withUnsafeBytes { buffer in
+                Result { () throws(JSONParseError) in try JSONParser.parse(UnsafeRawBufferPointer(rebasing: buffer[first..<last]), maxDepth: 512) }
+            }
             let value: JSONValue
             do {
-                value = try JSONParser.parse(line, maxDepth: 512)
+                value = try parsed.get()
             } catch {
                 if header == nil { throw CLIError.usage("line \(number) is not JSON (\(error.message)): is this a `galley export` file?") }
                 failures.append(Failure(line: number, type: "?", id: "?", reason: "not JSON: \(error.message)"))
@@ -106,6 +119,10 @@ public struct Importer: Sendable {
         }
         guard let header else { throw CLIError.usage("the file is empty; make one with `galley export > content.ndjson`") }
         return (header, entries, failures)
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
     }
 
     // MARK: - Planning

@@ -91,6 +91,11 @@ extension CLIProcessTests {
             #expect(applied.contains("7 created, 0 updated, 0 unchanged, 0 failed") && applied.contains("changesets: 1, 2, 3"))
             #expect(try Self.entities(try await target.ok(["export"])) == Self.entities(exported))
             #expect(try await target.ok(["import", file, "--apply", "-m", "Copy"]).contains("0 created, 0 updated, 7 unchanged, 0 failed"))
+            // A file that went through an editor: CRLF line ends, indented lines, blank lines.
+            let edited = exported.split(separator: "\n").map { "  " + $0 + "\t\r\n\r\n   \r\n" }.joined()
+            try edited.write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(try await target.ok(["import", file, "--apply", "-m", "Copy"]).contains("0 created, 0 updated, 7 unchanged, 0 failed"))
+            try exported.write(toFile: file, atomically: true, encoding: .utf8)
 
             // Updates by id; a broken line and a refused entity are reported with their reasons.
             try await target.ok(["article", "set", "delegations-meet", "headline=Changed on the target", "-m", "t"])

@@ -164,6 +164,16 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("cannot open the store", metadata: ["data": "\(self.storage.data)", "error": "\(error)"])
             throw ExitCode(1)
         }
+        // One server per SQLite data directory (the store exists now, so the directory does).
+        let lock: ServingLock.Held?
+        do {
+            lock = store is SQLiteStore ? try ServingLock.acquire(directory: self.storage.data) : nil
+        } catch {
+            logger.critical("cannot serve the data directory", metadata: ["data": "\(self.storage.data)", "error": "\(error)"])
+            try? await store.close()
+            throw ExitCode(1)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let where_: String =
             if let sqlite = store as? SQLiteStore { sqlite.databasePath } else if let postgres = store as? PostgresStore { "\(postgres.url)" } else { "?" }
         logger.info(

@@ -56,6 +56,23 @@ import Testing
         #expect(refused.stderr.contains("9999_future"))
     }
 
+    /// A second server on the same data directory would commit changes the first never hears
+    /// of (it serves current reads from memory): it is refused; a token is still created beside
+    /// the running server, and the lock goes with the server.
+    @Test func aSecondServerOnTheSameDataDirectoryIsRefused() async throws {
+        let directory = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(directory) }
+        let server = try await ServerProcess.start(dataDirectory: directory)
+        let second = try await runCommand(ServerProcess.executable("galleyd"), ["--listen", "127.0.0.1:0", "--data", directory])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another galleyd serves this data directory"), "\(second.stderr)")
+        let token = try await runCommand(ServerProcess.executable("galleyd"), ["token", "create", "--name", "beside", "--role", "reader", "--data", directory])
+        #expect(token.status == 0, "\(token.stderr)")
+        #expect(try await server.stop(signal: SIGKILL) != 0)
+        let again = try await ServerProcess.start(dataDirectory: directory)
+        #expect(try await again.stop(signal: SIGTERM) == 0)
+    }
+
     @Test func galleyCallPrintsResultsErrorsAndRawBatches() async throws {
         let directory = try TemporaryDirectory.make()
         defer { TemporaryDirectory.remove(directory) }

@@ -154,6 +154,9 @@ public final class PostgresStore: GalleyStorage {
         self.committer.batchObserver.withLockedValue { $0 = observer }
     }
 
+    /// Other galleyd instances commit to the same database: this one cannot see every change.
+    public func observeEntityChanges(_ observer: any EntityChangeObserver) -> Bool { false }
+
     public func close() async throws {
         self.runTask.cancel()
         await self.runTask.value

@@ -22,12 +22,14 @@ final class ServerState: Sendable {
     /// Failed authentications per source address.
     let authenticationFailures: RateLimiter
 
-    /// Encoded `article.get`/`media.get` results, revalidated against the store on every read.
+    /// Encoded `article.get`/`media.get` results: current ones known through the store's change
+    /// announcements (embedded store), the others revalidated against the store on every read.
     let readReplies: ReadReplyCache
 
     init(store: any GalleyStorage, metrics: ServerMetrics, limits: AbuseLimits, readCacheBytes: Int, logger: Logger) throws {
         self.store = store
         self.readReplies = ReadReplyCache(capacityBytes: readCacheBytes)
+        self.readReplies.follow(store)
         self.limits = limits
         self.requestLimiter = RateLimiter(ratePerSecond: Double(limits.requestsPerSecond), burst: Double(limits.requestsPerSecond))
         self.authenticationFailures = RateLimiter(

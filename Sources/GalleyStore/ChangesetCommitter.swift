@@ -26,6 +26,8 @@ final class ChangesetCommitter: Sendable {
     var maximumBatch: Int { self.queue.maximumBatch }
     /// Told the size of each committed batch (metrics).
     let batchObserver = NIOLockedValueBox<(@Sendable (Int) -> Void)?>(nil)
+    /// Told which entities each transaction changes, before its COMMIT and after it.
+    let changeObservers = NIOLockedValueBox<[any EntityChangeObserver]>([])
 
     /// The reliability harness's positive control: answer callers BEFORE the transaction
     /// commits (and linger a little before committing), so a crash test must catch lost
@@ -61,6 +63,13 @@ final class ChangesetCommitter: Sendable {
         // Every error the batch met, also when the transaction then fails as a whole (SQLite
         // answers COMMIT with SQLITE_ABORT after a statement's I/O error): what stops the store.
         let seen = NIOLockedValueBox<[any Error]>([])
+        let observers = self.changeObservers.withLockedValue { $0 }
+        // Observers told `willCommit` hear `didCommit` however the transaction ends, and before
+        // anyone is answered.
+        let announced = NIOLockedValueBox(false)
+        func endAnnouncement() {
+            if announced.withLockedValue({ $0 }) { for observer in observers { observer.didCommit() } }
+        }
         let outcomes: [Result<CommitRecord, any Error>]
         do {
             outcomes = try await self.pool.writeWithoutTransaction { db in
@@ -72,6 +81,13 @@ final class ChangesetCommitter: Sendable {
                     seen.withLockedValue { seen in
                         for case .failure(let error) in outcomes { seen.append(error) }
                     }
+                    if !observers.isEmpty {
+                        let ids = try Self.changedEntityIDs(outcomes, db: db)
+                        if !ids.isEmpty {
+                            announced.withLockedValue { $0 = true }
+                            for observer in observers { observer.willCommit(changing: ids) }
+                        }
+                    }
                     if acknowledgesEarly {
                         for (pending, outcome) in zip(batch, outcomes) { pending.resume(with: outcome) }
                         Thread.sleep(forTimeInterval: 0.15)
@@ -81,6 +97,7 @@ final class ChangesetCommitter: Sendable {
                 return outcomes
             }
         } catch {
+            endAnnouncement()
             let errors = seen.withLockedValue { $0 } + [error]
             if let ioError = errors.first(where: Self.isIOError) { self.stop(because: ioError) }
             if acknowledgesEarly { return }
@@ -90,6 +107,7 @@ final class ChangesetCommitter: Sendable {
             }
             return
         }
+        endAnnouncement()
         self.batchObserver.withLockedValue { $0 }?(batch.count)
         if acknowledgesEarly { return }
         for (pending, outcome) in zip(batch, outcomes) {
@@ -100,6 +118,20 @@ final class ChangesetCommitter: Sendable {
             }
             pending.resume(with: outcome)
         }
+    }
+
+    /// The ids of every entity version the batch's committed changesets wrote (their seqs are
+    /// the newest in the log: nothing after them is committed yet).
+    private static func changedEntityIDs(_ outcomes: [Result<CommitRecord, any Error>], db: Database) throws -> [String] {
+        let seqs = outcomes.compactMap { outcome -> Int64? in
+            guard case .success(let record) = outcome, !record.replayed, !record.dryRun else { return nil }
+            return record.seq
+        }
+        guard let first = seqs.min(), let last = seqs.max() else { return [] }
+        return try String.fetchAll(
+            db.cachedStatement(sql: "SELECT id FROM entity_version WHERE seq BETWEEN ? AND ?"),
+            arguments: [first, last]
+        )
     }
 
     /// Whether `error` is SQLite's SQLITE_IOERR (any extended code): a write or sync failed.

@@ -28,6 +28,11 @@ public protocol GalleyStorage: ContentStorage {
     /// Calls `observer` with the number of changesets in each durable transaction (metrics).
     func observeCommitBatches(_ observer: @escaping @Sendable (Int) -> Void)
 
+    /// Tells `observer` of every content change from now on, around each write transaction (see
+    /// ``EntityChangeObserver``), and returns true; returns false, and never calls it, when this
+    /// process cannot see every change (other processes commit to the same database).
+    func observeEntityChanges(_ observer: any EntityChangeObserver) -> Bool
+
     /// Flushes and closes the store; no call may follow.
     func close() async throws
 
@@ -35,6 +40,18 @@ public protocol GalleyStorage: ContentStorage {
     /// galleyd instances share); returns when the calling task is cancelled. A store that only
     /// this process writes has nothing to watch and returns at once.
     func watchHead(_ onHead: @escaping @Sendable (Int64) -> Void) async
+}
+
+/// Told of a store's content changes in step with its commits, so a cache of current state can
+/// be trusted without asking the store: `willCommit` comes before COMMIT makes the changes visible
+/// to readers, `didCommit` after COMMIT ended (durable, or failed), and before any changeset of the
+/// transaction is acknowledged. Between the two a reader may see either state; after `didCommit`
+/// only the new one. Both are called on the writer's thread with the write lock held: be quick.
+public protocol EntityChangeObserver: AnyObject, Sendable {
+    /// The transaction is about to commit changes to the entities `ids` (each id once or more).
+    func willCommit(changing ids: [String])
+    /// The transaction announced by the last `willCommit` has ended.
+    func didCommit()
 }
 
 extension GalleyStorage {

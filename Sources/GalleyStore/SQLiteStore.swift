@@ -190,6 +190,13 @@ public struct SQLiteStore: GalleyStorage {
         self.committer.batchObserver.withLockedValue { $0 = observer }
     }
 
+    /// Every content change goes through this process's committer: galleyd is the data
+    /// directory's only writer of content (maintenance commands refuse a directory in use).
+    public func observeEntityChanges(_ observer: any EntityChangeObserver) -> Bool {
+        self.committer.changeObservers.withLockedValue { $0.append(observer) }
+        return true
+    }
+
     public func close() async throws {
         try self.pool.close()
     }

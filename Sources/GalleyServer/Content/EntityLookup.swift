@@ -65,11 +65,22 @@ enum EntityLookup {
 }
 
 /// The results of `article.get` and `media.get`, kept encoded in the server's ``ReadReplyCache``:
-/// a repeated read of an unchanged entity costs one transaction with two indexed lookups and a
-/// copy of the kept text, instead of parsing the stored document and writing it again.
+/// a read of an entity's current state whose result the cache knows to be current is answered
+/// from memory; any other repeated read of an unchanged entity costs one transaction with two
+/// indexed lookups and a copy of the kept text, instead of parsing the stored document and
+/// writing it again.
 enum EntityReplies {
     static func reply(_ params: JSONValue, type: EntityType, context: MethodContext) async throws -> JSONResult {
         let cache = context.server.readReplies
+        let readsCurrentState = ContentWrites.int(params, "version") == nil && !ContentWrites.bool(params, "includeDeleted")
+        if readsCurrentState, let id = ContentWrites.string(params, "id"),
+            let result = cache.currentResult(id: id.lowercased(), type: type)
+        {
+            return .encoded(result)
+        }
+        // Taken before the store read: if a write is announced meanwhile, what this read saw
+        // may be older than it, and is not marked current.
+        let generation = readsCurrentState ? cache.startRead() : nil
         let (id, read) = try await EntityLookup.read(
             params,
             type: type,
@@ -78,13 +89,16 @@ enum EntityReplies {
             context: context
         )
         guard let held = read.currentHeldReply, let current = read.current else {
-            return .encoded(try self.keep(read, type: type, id: id, cache: cache))
+            return .encoded(try self.keep(read, type: type, id: id, cache: cache, generation: generation))
         }
         let key = ReadReplyCache.Key(id: id, version: ContentWrites.int(params, "version") ?? current.version)
-        if let entry = cache.entry(key), entry.held == held { return .encoded(entry.result) }
+        if let entry = cache.entry(key), entry.held == held {
+            cache.markCurrent(key, type: type, held: held, since: generation)
+            return .encoded(entry.result)
+        }
         // Another request replaced or evicted the entry after the store checked it: read in full.
         let (_, full) = try await EntityLookup.read(params, type: type, withLeadMedia: type == .article, held: { _, _ in nil }, context: context)
-        return .encoded(try self.keep(full, type: type, id: id, cache: cache))
+        return .encoded(try self.keep(full, type: type, id: id, cache: cache, generation: generation))
     }
 
     /// An entity as clients read it; an article that names a lead media carries that media's
@@ -98,14 +112,21 @@ enum EntityReplies {
     }
 
     /// Writes the result of a full read once and keeps it with the lead media version it shows.
-    private static func keep(_ read: EntityRead, type: EntityType, id: String, cache: ReadReplyCache) throws -> EncodedJSON {
+    /// With `generation` (a read of the current state), also marks it the entity's current result.
+    private static func keep(
+        _ read: EntityRead,
+        type: EntityType,
+        id: String,
+        cache: ReadReplyCache,
+        generation: ReadReplyCache.Generation?
+    ) throws -> EncodedJSON {
         guard let state = read.state else { throw GalleyError.notFound(type.rawValue, id) }
         let result = EncodedJSON(.object(self.json(state, leadMedia: read.leadMedia)))
         let leadMediaID = type == .article ? state.data["leadMediaId"]?.stringValue?.lowercased() : nil
-        cache.keep(
-            ReadReplyCache.Entry(held: HeldReply(leadMediaID: leadMediaID, leadMediaVersion: read.leadMedia?.version), result: result),
-            for: ReadReplyCache.Key(id: state.id, version: state.version)
-        )
+        let held = HeldReply(leadMediaID: leadMediaID, leadMediaVersion: read.leadMedia?.version)
+        let key = ReadReplyCache.Key(id: state.id, version: state.version)
+        cache.keep(ReadReplyCache.Entry(held: held, result: result), for: key)
+        cache.markCurrent(key, type: type, held: held, since: generation)
         return result
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GalleyClient
 import GalleyTestSupport
 import JSONRPC
+import NIOConcurrencyHelpers
 import Testing
 
 /// `article.get` and `media.get` results are kept encoded and served again while the entity
@@ -85,4 +86,49 @@ import Testing
             await client.close()
         }
     }
+
+    /// Another connection keeps reading the article (so its result is marked current and
+    /// served from memory) while a writer changes the article, then its lead media: every read
+    /// made after a write was acknowledged shows that write.
+    @Test func aReadAfterAnAcknowledgedWriteShowsItWhileOthersKeepReading() async throws {
+        try await TestServer.with { server in
+            let writer = try await server.client()
+            let reader = try await server.client()
+            let other = try await server.client()
+            let photo = UUID().uuidString.lowercased()
+            let story = UUID().uuidString.lowercased()
+            try await writer.commit([
+                Ops.createMedia(photo, ["caption": "Caption 0"]),
+                Ops.createArticle(story, headline: "Round 0", ["leadMediaId": .string(photo)]),
+            ])
+            let rounds = 40
+            let written = ManagedCounter()
+            let background = Task {
+                // Bounded: stops after the writer's last round or 20,000 reads.
+                for _ in 0..<20_000 where written.value < rounds {
+                    _ = try await other.call("article.get", ["id": .string(story)])
+                }
+            }
+            for round in 1...rounds {
+                if round.isMultiple(of: 2) {
+                    try await writer.commit([Ops.update("article", story, set: ["headline": .string("Round \(round)")])])
+                } else {
+                    try await writer.commit([Ops.update("media", photo, set: ["caption": .string("Caption \(round)")])])
+                }
+                written.increment()
+                let read = try await reader.call("article.get", ["id": .string(story)])
+                #expect(read["headline"] == .string("Round \(round - round % 2)"), "round \(round)")
+                #expect(read["leadMedia"]?["caption"] == .string("Caption \(round - (round + 1) % 2)"), "round \(round)")
+            }
+            try await background.value
+            for client in [writer, reader, other] { await client.close() }
+        }
+    }
+}
+
+/// A counter shared between a test and its background task.
+private final class ManagedCounter: Sendable {
+    private let box = NIOLockedValueBox(0)
+    var value: Int { self.box.withLockedValue { $0 } }
+    func increment() { self.box.withLockedValue { $0 += 1 } }
 }

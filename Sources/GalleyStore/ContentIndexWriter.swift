@@ -67,7 +67,9 @@ enum ContentIndexWriter {
             try db.cachedStatement(sql: "DELETE FROM article_index WHERE id = ?").execute(arguments: [state.id])
             try db.cachedStatement(sql: "DELETE FROM article_tag WHERE article_id = ?").execute(arguments: [state.id])
             try db.cachedStatement(sql: "DELETE FROM media_use WHERE article_id = ?").execute(arguments: [state.id])
-            try Self.removeFullText(state.id, table: "article_fts", db: db)
+            // The search rows stay until `writeArticleSearchText` compares them with the new
+            // text, or the article is deleted.
+            if state.deleted { try Self.removeArticleSearchText(state.id, db: db) }
         case .media:
             try db.cachedStatement(sql: "DELETE FROM media_index WHERE id = ?").execute(arguments: [state.id])
             try Self.removeFullText(state.id, table: "media_fts", db: db)
@@ -88,6 +90,54 @@ enum ContentIndexWriter {
     private static func noteFullTextRow(_ id: String, table: String, db: Database) throws {
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO \(table)_row (id, fts_rowid) VALUES (?, ?)")
             .execute(arguments: [id, db.lastInsertedRowID])
+    }
+
+    /// Brings an article's two search rows (headline and subheadline; body) up to its text,
+    /// rewriting only the row whose text changed: FTS5 re-tokenises the whole old and new text
+    /// of every row it deletes and inserts, and a body is 300-1,500 words. Both rows use the
+    /// rowid kept in `article_fts_row`.
+    private static func writeArticleSearchText(_ state: EntityState, db: Database) throws {
+        let headline = state.data["headline"]?.stringValue ?? ""
+        let subheadline = state.data["subheadline"]?.stringValue ?? ""
+        let body = SearchText.body(state.data["body"])
+        let rowid = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT fts_rowid FROM article_fts_row WHERE id = ?"),
+            arguments: [state.id]
+        )
+        guard let rowid else {
+            try db.cachedStatement(sql: "INSERT INTO article_title_fts (id, headline, subheadline) VALUES (?, ?, ?)")
+                .execute(arguments: [state.id, headline, subheadline])
+            let rowid = db.lastInsertedRowID
+            try db.cachedStatement(sql: "INSERT INTO article_body_fts (rowid, id, body) VALUES (?, ?, ?)")
+                .execute(arguments: [rowid, state.id, body])
+            try db.cachedStatement(sql: "INSERT INTO article_fts_row (id, fts_rowid) VALUES (?, ?)").execute(arguments: [state.id, rowid])
+            return
+        }
+        let title = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT headline, subheadline FROM article_title_fts WHERE rowid = ?"),
+            arguments: [rowid]
+        )
+        if title?["headline"] as String? != headline || title?["subheadline"] as String? != subheadline {
+            try db.cachedStatement(sql: "DELETE FROM article_title_fts WHERE rowid = ?").execute(arguments: [rowid])
+            try db.cachedStatement(sql: "INSERT INTO article_title_fts (rowid, id, headline, subheadline) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [rowid, state.id, headline, subheadline])
+        }
+        let storedBody = try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM article_body_fts WHERE rowid = ?"), arguments: [rowid])
+        if storedBody != body {
+            try db.cachedStatement(sql: "DELETE FROM article_body_fts WHERE rowid = ?").execute(arguments: [rowid])
+            try db.cachedStatement(sql: "INSERT INTO article_body_fts (rowid, id, body) VALUES (?, ?, ?)")
+                .execute(arguments: [rowid, state.id, body])
+        }
+    }
+
+    /// Deletes a deleted article's search rows.
+    private static func removeArticleSearchText(_ id: String, db: Database) throws {
+        guard let rowid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT fts_rowid FROM article_fts_row WHERE id = ?"), arguments: [id]) else {
+            return
+        }
+        try db.cachedStatement(sql: "DELETE FROM article_title_fts WHERE rowid = ?").execute(arguments: [rowid])
+        try db.cachedStatement(sql: "DELETE FROM article_body_fts WHERE rowid = ?").execute(arguments: [rowid])
+        try db.cachedStatement(sql: "DELETE FROM article_fts_row WHERE id = ?").execute(arguments: [id])
     }
 
     private static func addToIndexes(_ state: EntityState, db: Database) throws {
@@ -123,10 +173,7 @@ enum ContentIndexWriter {
                     try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id, role) VALUES (?, ?, 'body')").execute(arguments: [mediaID.lowercased(), state.id])
                 }
             }
-            try db.cachedStatement(sql: "INSERT INTO article_fts (id, headline, subheadline, body) VALUES (?, ?, ?, ?)").execute(
-                arguments: [state.id, data["headline"]?.stringValue ?? "", data["subheadline"]?.stringValue ?? "", SearchText.body(data["body"])]
-            )
-            try Self.noteFullTextRow(state.id, table: "article_fts", db: db)
+            try Self.writeArticleSearchText(state, db: db)
         case .media:
             try db.cachedStatement(sql: "INSERT INTO media_index (id, kind, seq) VALUES (?, ?, ?)").execute(arguments: [state.id, data["kind"]?.stringValue ?? "image", state.seq])
             let credit = data["credit"]?.objectValue ?? [:]

@@ -68,8 +68,13 @@ extension SQLiteStore {
                 _ = arguments.append(contentsOf: [tag])
             }
             if let query = filter.query {
-                clauses.append("a.id IN (SELECT id FROM article_fts WHERE article_fts MATCH ?)")
-                _ = arguments.append(contentsOf: [FullTextQuery.match(query)])
+                // Every word somewhere in the article: in its headline and subheadline, or its body.
+                for term in FullTextQuery.terms(query) {
+                    clauses.append(
+                        "a.id IN (SELECT id FROM article_title_fts WHERE article_title_fts MATCH ? UNION SELECT id FROM article_body_fts WHERE article_body_fts MATCH ?)"
+                    )
+                    _ = arguments.append(contentsOf: [term, term])
+                }
             }
             if let updatedAfter = filter.updatedAfter {
                 clauses.append("a.updated_at > ?")
@@ -293,11 +298,17 @@ extension SQLiteStore {
 /// Turns what a person types into an FTS5 query: every word must appear (prefix match on the
 /// last one), and no character can break the query syntax.
 enum FullTextQuery {
-    static func match(_ text: String) -> String {
+    /// One FTS5 query per word (each a quoted string, the last a prefix), all of which must match.
+    static func terms(_ text: String) -> [String] {
         let words = text.split(whereSeparator: { $0.isWhitespace }).map { word in
             "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
-        guard let last = words.last else { return "\"\"" }
-        return (words.dropLast() + [last + "*"]).joined(separator: " ")
+        guard let last = words.last else { return ["\"\""] }
+        return words.dropLast() + [last + "*"]
+    }
+
+    /// The words as one FTS5 query that needs all of them in one row.
+    static func match(_ text: String) -> String {
+        self.terms(text).joined(separator: " ")
     }
 }

@@ -77,6 +77,12 @@ extension SQLiteStore {
             if liveArticles != indexedArticles {
                 problems.append(StoreProblem(kind: "index_mismatch", detail: "\(liveArticles) live articles but \(indexedArticles) in article_index"))
             }
+            for table in ["article_fts_row", "article_title_fts", "article_body_fts"] {
+                let searchRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0
+                if searchRows != liveArticles {
+                    problems.append(StoreProblem(kind: "index_mismatch", detail: "\(liveArticles) live articles but \(searchRows) rows in \(table)"))
+                }
+            }
             let liveLinks = try Int.fetchOne(db, sql: "SELECT count(*) FROM entity WHERE type = 'link' AND deleted = 0") ?? 0
             let indexedLinks = try Int.fetchOne(db, sql: "SELECT count(*) FROM link_index") ?? 0
             if liveLinks != indexedLinks {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GalleyClient
+import GalleyModel
 import GalleyStore
 import GalleyTestSupport
 import JSONRPC
@@ -35,6 +36,52 @@ import Testing
         }
         let after = try Data(contentsOf: URL(fileURLWithPath: directory + "/galley.sqlite"))
         #expect(before == after)
+    }
+
+    /// Migration 0004 splits the one article search table into headline and body tables: a
+    /// database searched before it is searched the same after it, and edits keep it right.
+    @Test func searchTextOfExistingArticlesSurvivesTheFullTextSplit() async throws {
+        let directory = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(directory) }
+        let story = "00000000-0000-7000-9000-000000000001"
+        let other = "00000000-0000-7000-9000-000000000002"
+        do {
+            let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+            let ops: [JSONValue] = [
+                ["op": "create", "type": "article", "id": .string(story), "data": ["headline": "Harbour cranes", "body": [["type": "paragraph", "text": "Dockers stopped at noon."]]]],
+                ["op": "create", "type": "article", "id": .string(other), "data": ["headline": "Ferries", "body": [["type": "paragraph", "text": "Calm sea."]]]],
+            ]
+            let parsed = try ops.enumerated().map { try ChangesetOp.parse($1, index: $0).get() }
+            _ = try await store.commit(ChangesetSubmission(id: UUID().uuidString.lowercased(), message: "m", ops: parsed, submitted: ["ops": .array(ops)], author: "t", dryRun: false))
+            try await store.close()
+        }
+        // Back to the schema before 0004: one table with all three columns, at the same rowids.
+        let queue = try DatabaseQueue(path: directory + "/galley.sqlite")
+        try await queue.write { db in
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE article_fts USING fts5 (id UNINDEXED, headline, subheadline, body, tokenize = 'unicode61 remove_diacritics 2');
+                INSERT INTO article_fts (rowid, id, headline, subheadline, body)
+                    SELECT t.rowid, t.id, t.headline, t.subheadline, b.body FROM article_title_fts t JOIN article_body_fts b ON b.rowid = t.rowid;
+                DROP TABLE article_title_fts;
+                DROP TABLE article_body_fts;
+                DELETE FROM grdb_migrations WHERE identifier = '0004_article_fts_split';
+                """)
+        }
+        try queue.close()
+
+        let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+        func found(_ query: String) async throws -> [String] {
+            try await store.listArticles(ArticleFilter(query: query)).compactMap { $0["id"]?.stringValue }
+        }
+        #expect(try store.check().isEmpty)
+        #expect(try await found("cranes noon") == [story])
+        #expect(try await found("calm ferr") == [other])
+        let edit: JSONValue = ["op": "update", "type": "article", "id": .string(story), "set": ["subheadline": "Strike"]]
+        _ = try await store.commit(ChangesetSubmission(
+            id: UUID().uuidString.lowercased(), message: "m", ops: [try ChangesetOp.parse(edit, index: 0).get()], submitted: ["ops": [edit]], author: "t", dryRun: false
+        ))
+        #expect(try await found("strike dockers") == [story])
+        try await store.close()
     }
 
     @Test func embeddedMigrationsMatchTheSQLFiles() throws {

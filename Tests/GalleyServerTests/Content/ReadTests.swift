@@ -1,5 +1,6 @@
 import Foundation
 import GalleyClient
+import GalleyStore
 import GalleyTestSupport
 import JSONRPC
 import JSONRPCTransport
@@ -113,6 +114,53 @@ import Testing
             #expect(harbour.map { $0["id"] } == [.string(kept)])
             #expect(try await client.call("media.list", ["q": "reuters"])["items"] == .array([]))
             #expect(try await client.call("media.list", ["q": "associated"])["items"]?[0]?["id"] == .string(photo))
+            await client.close()
+        }
+    }
+
+    /// A search needs every word somewhere in the article, headline and subheadline or body
+    /// (kept in two full-text tables, so an edit re-indexes only the part it changed): an edit
+    /// of one part leaves the other part found, and the old words of the edited part are gone.
+    @Test func searchFindsWordsAcrossHeadlineAndBodyAndFollowsEditsOfEitherPart() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let story = UUID().uuidString.lowercased()
+            let other = UUID().uuidString.lowercased()
+            try await client.commit([
+                Ops.createArticle(story, headline: "Harbour cranes", [
+                    "subheadline": "Strike day",
+                    "body": [["type": "paragraph", "text": "The dockers stopped work at noon."]],
+                ]),
+                Ops.createArticle(other, headline: "Dockers elsewhere", ["body": [["type": "paragraph", "text": "Cranes idle."]]]),
+            ])
+            func found(_ query: String) async throws -> Set<String> {
+                let items = try await client.call("article.list", ["q": .string(query)])["items"]?.arrayValue ?? []
+                return Set(items.compactMap { $0["id"]?.stringValue })
+            }
+            #expect(try await found("cranes dockers") == [story, other], "one word in each part")
+            #expect(try await found("strike dock") == [story], "the last word is a prefix, here in the body")
+            #expect(try await found("noon harbour") == [story])
+
+            try await client.commit([Ops.update("article", story, set: ["subheadline": "Quiet day"])])
+            #expect(try await found("strike") == [])
+            #expect(try await found("quiet dockers") == [story])
+            #expect(try await found("noon") == [story], "the body was not re-indexed away")
+
+            try await client.commit([Ops.update("article", story, set: ["body": [["type": "paragraph", "text": "Ships waited outside."]]])])
+            #expect(try await found("noon") == [])
+            #expect(try await found("ships cranes") == [story])
+            #expect(try await found("quiet harbour") == [story], "the headline was not re-indexed away")
+
+            try await client.commit([Ops.update("article", story, set: ["headline": "Harbour open", "body": [["type": "paragraph", "text": "Ferries sailed."]]])])
+            #expect(try await found("cranes") == [other])
+            #expect(try await found("open ferries") == [story])
+
+            try await client.commit([Ops.delete("article", story)])
+            #expect(try await found("ferries") == [])
+            #expect(try await found("harbour") == [])
+            if let sqlite = server.store as? SQLiteStore {
+                #expect(try sqlite.check().isEmpty, "one row per live article in each search table")
+            }
             await client.close()
         }
     }

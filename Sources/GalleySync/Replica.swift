@@ -109,12 +109,22 @@ public struct Replica: Sendable {
         }
         do {
             self.pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB's DatabasePool sets `synchronous = NORMAL` on its writer when it turns WAL on,
+            // after `prepareDatabase` ran: set FULL again on the writer (the connection that
+            // commits edits and pulled pages), or a local edit galley reported saved could be
+            // lost to a power cut. The server's store had the same fix (its power-loss test).
+            try self.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.makeMigrator().migrate(self.pool)
         } catch let error as ReplicaError {
             throw error
         } catch {
             throw ReplicaError.unusable("cannot open the replica database \(path): \(error)")
         }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).
+    func writerSynchronousSetting() throws -> Int {
+        try self.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     static func makeMigrator() -> DatabaseMigrator {

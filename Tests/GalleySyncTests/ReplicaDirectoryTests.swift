@@ -18,6 +18,9 @@ import Testing
         #expect(mode == 0o600)
         #expect(try Replica.open(at: deep.replacingOccurrences(of: "/a/b", with: "")).savedToken() == "secret")
         #expect(try replica.integrityCheck() == "ok")
+        // Every commit of local edits syncs (GRDB's pool would leave its writer at NORMAL).
+        #expect(try replica.writerSynchronousSetting() == 2)
+        #expect(try Replica.open(at: parent + "/desk").writerSynchronousSetting() == 2)
     }
 
     @Test func cloningIntoAnotherServersReplicaOrAFullDirectoryIsRefused() throws {

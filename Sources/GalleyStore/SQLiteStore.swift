@@ -190,8 +190,9 @@ public struct SQLiteStore: GalleyStorage {
         self.committer.batchObserver.withLockedValue { $0 = observer }
     }
 
-    /// Every content change goes through this process's committer: galleyd is the data
-    /// directory's only writer of content (maintenance commands refuse a directory in use).
+    /// Every content change goes through this process's committer: `galleyd serve` holds
+    /// `DATA/galleyd.lock`, so no second server commits to the same database, and the other
+    /// commands that open it (`token`, `backup`, `check`) write no content.
     public func observeEntityChanges(_ observer: any EntityChangeObserver) -> Bool {
         self.committer.changeObservers.withLockedValue { $0.append(observer) }
         return true

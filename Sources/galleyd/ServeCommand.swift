@@ -157,20 +157,20 @@ struct ServeCommand: AsyncParsableCommand {
         let tls = try self.serverTLS()
         try self.refusePlaintextBeyondLoopback(listen: address, tls: tls)
         let logger = self.logging.bootstrap()
+        // One server per SQLite data directory, decided before the store is opened (and migrated).
+        let servesSQLite = try self.storage.postgresURL == nil
+        let lock: ServingLock.Held?
+        do {
+            lock = servesSQLite ? try ServingLock.acquire(directory: self.storage.data) : nil
+        } catch {
+            logger.critical("cannot serve the data directory", metadata: ["data": "\(self.storage.data)", "error": "\(error)"])
+            throw ExitCode(1)
+        }
         let store: any GalleyStorage
         do {
             store = try await self.storage.openStore(maximumCommitBatch: self.groupCommitDisabled ? 1 : nil, logger: logger)
         } catch let error as StoreError {
             logger.critical("cannot open the store", metadata: ["data": "\(self.storage.data)", "error": "\(error)"])
-            throw ExitCode(1)
-        }
-        // One server per SQLite data directory (the store exists now, so the directory does).
-        let lock: ServingLock.Held?
-        do {
-            lock = store is SQLiteStore ? try ServingLock.acquire(directory: self.storage.data) : nil
-        } catch {
-            logger.critical("cannot serve the data directory", metadata: ["data": "\(self.storage.data)", "error": "\(error)"])
-            try? await store.close()
             throw ExitCode(1)
         }
         defer { withExtendedLifetime(lock) {} }

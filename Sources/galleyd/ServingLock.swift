@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -34,9 +36,12 @@ enum ServingLock {
         }
     }
 
-    /// Takes the lock of `directory` (which must exist), or says why not.
+    /// Takes the lock of `directory` (created when missing), or says why not.
     static func acquire(directory: String) throws(Failure) -> Held {
         let path = directory + "/galleyd.lock"
+        // The store creates the directory too, but only after the lock is decided; a directory
+        // that cannot be made shows as the lock file that cannot be opened.
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .cannotOpen(path, errno: errno) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {

@@ -97,44 +97,41 @@ enum ContentIndexWriter {
     /// of every row it deletes and inserts, and a body is 300-1,500 words. Both rows use the
     /// rowid kept in `article_fts_row`.
     private static func writeArticleSearchText(_ state: EntityState, db: Database) throws {
-        let headline = state.data["headline"]?.stringValue ?? ""
-        let subheadline = state.data["subheadline"]?.stringValue ?? ""
-        let body = SearchText.body(state.data["body"])
-        let rowid = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT fts_rowid FROM article_fts_row WHERE id = ?"),
-            arguments: [state.id]
-        )
-        guard let rowid else {
+        let title = [state.data["headline"]?.stringValue ?? "", state.data["subheadline"]?.stringValue ?? ""]
+        let body = [SearchText.body(state.data["body"])]
+        guard let rowid = try Self.articleSearchRowid(state.id, db: db) else {
             try db.cachedStatement(sql: "INSERT INTO article_title_fts (id, headline, subheadline) VALUES (?, ?, ?)")
-                .execute(arguments: [state.id, headline, subheadline])
+                .execute(arguments: StatementArguments([state.id] + title))
             let rowid = db.lastInsertedRowID
             try db.cachedStatement(sql: "INSERT INTO article_body_fts (rowid, id, body) VALUES (?, ?, ?)")
-                .execute(arguments: [rowid, state.id, body])
+                .execute(arguments: StatementArguments([rowid, state.id] + body))
             try db.cachedStatement(sql: "INSERT INTO article_fts_row (id, fts_rowid) VALUES (?, ?)").execute(arguments: [state.id, rowid])
             return
         }
-        let title = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT headline, subheadline FROM article_title_fts WHERE rowid = ?"),
+        try Self.replaceSearchRow("article_title_fts", columns: ["headline", "subheadline"], values: title, id: state.id, rowid: rowid, db: db)
+        try Self.replaceSearchRow("article_body_fts", columns: ["body"], values: body, id: state.id, rowid: rowid, db: db)
+    }
+
+    /// Rewrites the FTS5 row at `rowid` with `values`, unless it holds them already.
+    private static func replaceSearchRow(_ table: String, columns: [String], values: [String], id: String, rowid: Int64, db: Database) throws {
+        let stored = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE rowid = ?"),
             arguments: [rowid]
         )
-        if title?["headline"] as String? != headline || title?["subheadline"] as String? != subheadline {
-            try db.cachedStatement(sql: "DELETE FROM article_title_fts WHERE rowid = ?").execute(arguments: [rowid])
-            try db.cachedStatement(sql: "INSERT INTO article_title_fts (rowid, id, headline, subheadline) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [rowid, state.id, headline, subheadline])
-        }
-        let storedBody = try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM article_body_fts WHERE rowid = ?"), arguments: [rowid])
-        if storedBody != body {
-            try db.cachedStatement(sql: "DELETE FROM article_body_fts WHERE rowid = ?").execute(arguments: [rowid])
-            try db.cachedStatement(sql: "INSERT INTO article_body_fts (rowid, id, body) VALUES (?, ?, ?)")
-                .execute(arguments: [rowid, state.id, body])
-        }
+        if let stored, values.indices.allSatisfy({ stored[$0] as String? == values[$0] }) { return }
+        try db.cachedStatement(sql: "DELETE FROM \(table) WHERE rowid = ?").execute(arguments: [rowid])
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        try db.cachedStatement(sql: "INSERT INTO \(table) (rowid, id, \(columns.joined(separator: ", "))) VALUES (?, ?, \(placeholders))")
+            .execute(arguments: StatementArguments([rowid, id] + values))
+    }
+
+    private static func articleSearchRowid(_ id: String, db: Database) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT fts_rowid FROM article_fts_row WHERE id = ?"), arguments: [id])
     }
 
     /// Deletes a deleted article's search rows.
     private static func removeArticleSearchText(_ id: String, db: Database) throws {
-        guard let rowid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT fts_rowid FROM article_fts_row WHERE id = ?"), arguments: [id]) else {
-            return
-        }
+        guard let rowid = try Self.articleSearchRowid(id, db: db) else { return }
         try db.cachedStatement(sql: "DELETE FROM article_title_fts WHERE rowid = ?").execute(arguments: [rowid])
         try db.cachedStatement(sql: "DELETE FROM article_body_fts WHERE rowid = ?").execute(arguments: [rowid])
         try db.cachedStatement(sql: "DELETE FROM article_fts_row WHERE id = ?").execute(arguments: [id])

@@ -72,7 +72,8 @@ enum EntityLookup {
 enum EntityReplies {
     static func reply(_ params: JSONValue, type: EntityType, context: MethodContext) async throws -> JSONResult {
         let cache = context.server.readReplies
-        let readsCurrentState = ContentWrites.int(params, "version") == nil && !ContentWrites.bool(params, "includeDeleted")
+        let version = ContentWrites.int(params, "version")
+        let readsCurrentState = version == nil && !ContentWrites.bool(params, "includeDeleted")
         if readsCurrentState, let id = ContentWrites.string(params, "id"),
             let result = cache.currentResult(id: id.lowercased(), type: type)
         {
@@ -91,7 +92,7 @@ enum EntityReplies {
         guard let held = read.currentHeldReply, let current = read.current else {
             return .encoded(try self.keep(read, type: type, id: id, cache: cache, generation: generation))
         }
-        let key = ReadReplyCache.Key(id: id, version: ContentWrites.int(params, "version") ?? current.version)
+        let key = ReadReplyCache.Key(id: id, version: version ?? current.version)
         if let entry = cache.entry(key), entry.held == held {
             cache.markCurrent(key, type: type, held: held, since: generation)
             return .encoded(entry.result)

@@ -71,6 +71,12 @@ import Testing
         #expect(try await server.stop(signal: SIGKILL) != 0)
         let again = try await ServerProcess.start(dataDirectory: directory)
         #expect(try await again.stop(signal: SIGTERM) == 0)
+        // A data path where no lock file can be made is refused before any store is opened.
+        let file = directory + "/not-a-directory"
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let unusable = try await runCommand(ServerProcess.executable("galleyd"), ["--listen", "127.0.0.1:0", "--data", file])
+        #expect(unusable.status == 1)
+        #expect(unusable.stderr.contains("cannot open the lock file \(file)/galleyd.lock"), "\(unusable.stderr)")
     }
 
     @Test func galleyCallPrintsResultsErrorsAndRawBatches() async throws {

@@ -2,8 +2,10 @@ import GRDB
 import GalleyModel
 import JSONRPC
 
-/// Writes a committed changeset: its row, every new entity version, the entities' current state
-/// and the query tables (article list, tags, media use, links, full-text search).
+/// Writes a committed changeset: its row, every new entity version, the entities' heads (which
+/// version is current; the `entity` view joins the head to that version's document, so each
+/// document is stored once) and the query tables (article list, tags, media use, links,
+/// full-text search).
 enum ContentIndexWriter {
     static func write(_ outcome: ChangesetOutcome, submission: ChangesetSubmission, seq: Int64, committedAt: String, db: Database) throws {
         try db.cachedStatement(
@@ -46,15 +48,15 @@ enum ContentIndexWriter {
         for state in finals {
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO entity (id, type, version, seq, deleted, data, created_at, updated_at, created_by, updated_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO entity_head (id, type, version, seq, deleted, created_at, updated_at, created_by, updated_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET version = excluded.version, seq = excluded.seq, deleted = excluded.deleted,
-                        data = excluded.data, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+                        updated_at = excluded.updated_at, updated_by = excluded.updated_by
                     """
             ).execute(
                 arguments: [
                     state.id, state.type.rawValue, state.version, state.seq, state.deleted,
-                    JSONWriter.string(.object(state.data)), state.createdAt, state.updatedAt, state.createdBy, state.updatedBy,
+                    state.createdAt, state.updatedAt, state.createdBy, state.updatedBy,
                 ]
             )
             if !state.deleted { try Self.addToIndexes(state, db: db) }

@@ -50,7 +50,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT e.id, e.version, count(v.version) AS versions, max(v.version) AS newest
-                    FROM entity e LEFT JOIN entity_version v ON v.id = e.id
+                    FROM entity_head e LEFT JOIN entity_version v ON v.id = e.id
                     GROUP BY e.id HAVING versions != e.version OR newest != e.version
                     """
             )
@@ -72,7 +72,7 @@ extension SQLiteStore {
             for id in danglingLinks {
                 problems.append(StoreProblem(kind: "dangling_link", detail: "live link \(id) does not join two live articles"))
             }
-            let liveArticles = try Int.fetchOne(db, sql: "SELECT count(*) FROM entity WHERE type = 'article' AND deleted = 0") ?? 0
+            let liveArticles = try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_head WHERE type = 'article' AND deleted = 0") ?? 0
             let indexedArticles = try Int.fetchOne(db, sql: "SELECT count(*) FROM article_index") ?? 0
             if liveArticles != indexedArticles {
                 problems.append(StoreProblem(kind: "index_mismatch", detail: "\(liveArticles) live articles but \(indexedArticles) in article_index"))
@@ -83,7 +83,7 @@ extension SQLiteStore {
                     problems.append(StoreProblem(kind: "index_mismatch", detail: "\(liveArticles) live articles but \(searchRows) rows in \(table)"))
                 }
             }
-            let liveLinks = try Int.fetchOne(db, sql: "SELECT count(*) FROM entity WHERE type = 'link' AND deleted = 0") ?? 0
+            let liveLinks = try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_head WHERE type = 'link' AND deleted = 0") ?? 0
             let indexedLinks = try Int.fetchOne(db, sql: "SELECT count(*) FROM link_index") ?? 0
             if liveLinks != indexedLinks {
                 problems.append(StoreProblem(kind: "index_mismatch", detail: "\(liveLinks) live links but \(indexedLinks) in link_index"))

@@ -84,6 +84,84 @@ import Testing
         try await store.close()
     }
 
+    /// Migration 0005 keeps each current document only in its newest version row: a database
+    /// written before it reads the same documents after it, passes `check`, and takes edits.
+    @Test func currentDocumentsSurviveTheMoveToEntityHeads() async throws {
+        let directory = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(directory) }
+        let story = "00000000-0000-7000-9000-000000000001"
+        let gone = "00000000-0000-7000-9000-000000000002"
+        var before: [EntityState] = []
+        do {
+            let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+            try await Self.commit(store, [
+                ["op": "create", "type": "article", "id": .string(story), "data": ["headline": "Harbour cranes", "body": [["type": "paragraph", "text": "Dockers stopped at noon."]]]],
+                ["op": "create", "type": "article", "id": .string(gone), "data": ["headline": "Ferries"]],
+            ])
+            try await Self.commit(store, [["op": "update", "type": "article", "id": .string(story), "set": ["subheadline": "Strike"]]])
+            try await Self.commit(store, [["op": "delete", "type": "article", "id": .string(gone)]])
+            before = [try await store.entity(story, version: nil), try await store.entity(gone, version: nil)].compactMap { $0 }
+            try await store.close()
+        }
+        #expect(before.map(\.version) == [2, 2])
+        // Back to the schema before 0005: a table holding each current document.
+        let queue = try DatabaseQueue(path: directory + "/galley.sqlite")
+        try await queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE entity_copy AS SELECT * FROM entity;
+                DROP VIEW entity;
+                DROP TABLE entity_head;
+                CREATE TABLE entity (
+                    id TEXT PRIMARY KEY, type TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL,
+                    deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL, created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_by TEXT NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO entity SELECT * FROM entity_copy;
+                DROP TABLE entity_copy;
+                DELETE FROM grdb_migrations WHERE identifier = '0005_entity_head';
+                """)
+        }
+        try queue.close()
+
+        let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+        #expect(try store.check().isEmpty)
+        let after = [try await store.entity(story, version: nil), try await store.entity(gone, version: nil)].compactMap { $0 }
+        #expect(after == before)
+        try await Self.commit(store, [["op": "update", "type": "article", "id": .string(story), "set": ["headline": "Cranes idle"]]])
+        let edited = try await store.entity(story, version: nil)
+        #expect(edited?.version == 3)
+        #expect(edited?.data["headline"] == "Cranes idle")
+        #expect(edited?.data["subheadline"] == "Strike")
+        #expect(edited?.createdAt == before.first?.createdAt)
+        try await store.close()
+    }
+
+    /// The current document lives only in the entity's newest version row, so `check` must notice
+    /// when that row is missing (the entity would vanish from every read).
+    @Test func checkReportsAnEntityWhoseCurrentVersionIsMissing() async throws {
+        let directory = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(directory) }
+        let story = "00000000-0000-7000-9000-000000000001"
+        do {
+            let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+            try await Self.commit(store, [["op": "create", "type": "article", "id": .string(story), "data": ["headline": "Harbour cranes"]]])
+            try await Self.commit(store, [["op": "update", "type": "article", "id": .string(story), "set": ["subheadline": "Strike"]]])
+            #expect(try store.check().isEmpty)
+            try await store.close()
+        }
+        let queue = try DatabaseQueue(path: directory + "/galley.sqlite")
+        try await queue.write { try $0.execute(sql: "DELETE FROM entity_version WHERE id = ? AND version = 2", arguments: [story]) }
+        try queue.close()
+        let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+        #expect(try store.check().map(\.kind).contains("version_gap"))
+        try await store.close()
+    }
+
+    private static func commit(_ store: SQLiteStore, _ ops: [JSONValue]) async throws {
+        let parsed = try ops.enumerated().map { try ChangesetOp.parse($1, index: $0).get() }
+        _ = try await store.commit(ChangesetSubmission(id: UUID().uuidString.lowercased(), message: "m", ops: parsed, submitted: ["ops": .array(ops)], author: "t", dryRun: false))
+    }
+
     @Test func embeddedMigrationsMatchTheSQLFiles() throws {
         let folder = SharedFolder.repositoryRoot.appendingPathComponent("Migrations/server")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()

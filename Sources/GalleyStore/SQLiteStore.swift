@@ -50,16 +50,31 @@ public struct SQLiteStore: GalleyStorage {
         configuration.maximumReaderCount = 8
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
+            // Each changeset of a group commit runs in its own savepoint, and SQLite keeps the
+            // before-image of every page a savepoint touches in a sub-journal, a temporary file by
+            // default: ~64 KB of `pwrite` per one-op changeset, most of the writer's system time
+            // (galley-bench write, BENCHMARKS.md). In memory it costs no system calls; it lives
+            // only until the savepoint is released, and a crash loses nothing the WAL needs.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         self.pool = try DatabasePool(path: self.databasePath, configuration: configuration)
         // GRDB's DatabasePool sets `synchronous = NORMAL` on its writer when it turns WAL on, after
         // `prepareDatabase` ran: set it again on the writer (the one connection that commits), or
         // acknowledged commits would not survive power loss. Found by the power-loss test
         // (Reliability/powerloss_test.py); `writerSynchronousSetting` pins it.
-        try self.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)") }
+        try self.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
+            // The writer re-reads each edited entity's current version and the index pages around
+            // it; with SQLite's default 2 MB page cache most of those came back through `pread`
+            // (~60 KB a changeset). Readers keep the default: hot reads are served from memory.
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
+        }
         self.committer = ChangesetCommitter(pool: self.pool, maximumBatch: maximumCommitBatch)
         try Self.migrate(self.pool, logger: logger)
     }
+
+    /// The writer connection's page cache, in KiB (SQLite's default is 2,000).
+    static let writerCacheKiB = 65_536
 
     /// The writer connection's `PRAGMA synchronous` (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).
     public func writerSynchronousSetting() throws -> Int {

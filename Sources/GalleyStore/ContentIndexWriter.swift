@@ -42,8 +42,10 @@ enum ContentIndexWriter {
         // (An entity at version 1 was created by this changeset and is in no index yet. Skipping
         // it matters: the FTS tables' `id` is UNINDEXED, so each delete there scans the table,
         // which made a changeset of N creates cost O(N x articles).)
+        // Rows that only repeat what the entity held before this changeset (its tags, the media
+        // it uses, its search text) are left in place: `indexed` is the state they describe.
         for state in finals where state.version > 1 {
-            try Self.removeFromIndexes(state, db: db)
+            try Self.removeFromIndexes(state, indexed: Self.indexedState(state, outcome), db: db)
         }
         for state in finals {
             try db.cachedStatement(
@@ -59,16 +61,39 @@ enum ContentIndexWriter {
                     state.createdAt, state.updatedAt, state.createdBy, state.updatedBy,
                 ]
             )
-            if !state.deleted { try Self.addToIndexes(state, db: db) }
+            if !state.deleted { try Self.addToIndexes(state, indexed: Self.indexedState(state, outcome), db: db) }
         }
     }
 
-    private static func removeFromIndexes(_ state: EntityState, db: Database) throws {
+    /// The live state the query tables hold for `state`'s entity before this changeset, if any.
+    private static func indexedState(_ state: EntityState, _ outcome: ChangesetOutcome) -> EntityState? {
+        guard let previous = outcome.previousStates[state.id], !previous.deleted else { return nil }
+        return previous
+    }
+
+    /// Whether the article's tag rows already hold `state`'s tags.
+    private static func sameTags(_ state: EntityState, _ indexed: EntityState?) -> Bool {
+        guard let indexed else { return false }
+        return indexed.data["tags"] == state.data["tags"]
+    }
+
+    /// Whether the article's media-use rows already hold `state`'s lead and body media. (Equal
+    /// bodies usually share storage, so comparing them is an identity check.)
+    private static func sameMediaUse(_ state: EntityState, _ indexed: EntityState?) -> Bool {
+        guard let indexed else { return false }
+        return indexed.data["leadMediaId"] == state.data["leadMediaId"] && indexed.data["body"] == state.data["body"]
+    }
+
+    private static func removeFromIndexes(_ state: EntityState, indexed: EntityState?, db: Database) throws {
         switch state.type {
         case .article:
             try db.cachedStatement(sql: "DELETE FROM article_index WHERE id = ?").execute(arguments: [state.id])
-            try db.cachedStatement(sql: "DELETE FROM article_tag WHERE article_id = ?").execute(arguments: [state.id])
-            try db.cachedStatement(sql: "DELETE FROM media_use WHERE article_id = ?").execute(arguments: [state.id])
+            if state.deleted || !Self.sameTags(state, indexed) {
+                try db.cachedStatement(sql: "DELETE FROM article_tag WHERE article_id = ?").execute(arguments: [state.id])
+            }
+            if state.deleted || !Self.sameMediaUse(state, indexed) {
+                try db.cachedStatement(sql: "DELETE FROM media_use WHERE article_id = ?").execute(arguments: [state.id])
+            }
             // The search rows stay until `writeArticleSearchText` compares them with the new
             // text, or the article is deleted.
             if state.deleted { try Self.removeArticleSearchText(state.id, db: db) }
@@ -97,11 +122,15 @@ enum ContentIndexWriter {
     /// Brings an article's two search rows (headline and subheadline; body) up to its text,
     /// rewriting only the row whose text changed: FTS5 re-tokenises the whole old and new text
     /// of every row it deletes and inserts, and a body is 300-1,500 words. Both rows use the
-    /// rowid kept in `article_fts_row`.
-    private static func writeArticleSearchText(_ state: EntityState, db: Database) throws {
+    /// rowid kept in `article_fts_row`. Against `indexed` (the live state the rows were written
+    /// from) an unchanged part is known without reading its row back.
+    private static func writeArticleSearchText(_ state: EntityState, indexed: EntityState?, db: Database) throws {
+        let sameTitle = indexed.map { $0.data["headline"] == state.data["headline"] && $0.data["subheadline"] == state.data["subheadline"] } ?? false
+        let sameBody = indexed.map { $0.data["body"] == state.data["body"] } ?? false
+        if sameTitle && sameBody { return }
         let title = [state.data["headline"]?.stringValue ?? "", state.data["subheadline"]?.stringValue ?? ""]
-        let body = [SearchText.body(state.data["body"])]
         guard let rowid = try Self.articleSearchRowid(state.id, db: db) else {
+            let body = [SearchText.body(state.data["body"])]
             try db.cachedStatement(sql: "INSERT INTO article_title_fts (id, headline, subheadline) VALUES (?, ?, ?)")
                 .execute(arguments: StatementArguments([state.id] + title))
             let rowid = db.lastInsertedRowID
@@ -110,8 +139,12 @@ enum ContentIndexWriter {
             try db.cachedStatement(sql: "INSERT INTO article_fts_row (id, fts_rowid) VALUES (?, ?)").execute(arguments: [state.id, rowid])
             return
         }
-        try Self.replaceSearchRow("article_title_fts", columns: ["headline", "subheadline"], values: title, id: state.id, rowid: rowid, db: db)
-        try Self.replaceSearchRow("article_body_fts", columns: ["body"], values: body, id: state.id, rowid: rowid, db: db)
+        if !sameTitle {
+            try Self.replaceSearchRow("article_title_fts", columns: ["headline", "subheadline"], values: title, id: state.id, rowid: rowid, db: db)
+        }
+        if !sameBody {
+            try Self.replaceSearchRow("article_body_fts", columns: ["body"], values: [SearchText.body(state.data["body"])], id: state.id, rowid: rowid, db: db)
+        }
     }
 
     /// Rewrites the FTS5 row at `rowid` with `values`, unless it holds them already.
@@ -139,7 +172,7 @@ enum ContentIndexWriter {
         try db.cachedStatement(sql: "DELETE FROM article_fts_row WHERE id = ?").execute(arguments: [id])
     }
 
-    private static func addToIndexes(_ state: EntityState, db: Database) throws {
+    private static func addToIndexes(_ state: EntityState, indexed: EntityState?, db: Database) throws {
         let data = state.data
         switch state.type {
         case .article:
@@ -158,21 +191,25 @@ enum ContentIndexWriter {
                     state.version, state.seq, state.updatedAt,
                 ]
             )
-            var tags = Set<String>()
-            for tag in data["tags"]?.arrayValue ?? [] {
-                if let tag = tag.stringValue, tags.insert(tag).inserted {
-                    try db.cachedStatement(sql: "INSERT INTO article_tag (article_id, tag) VALUES (?, ?)").execute(arguments: [state.id, tag])
+            if !Self.sameTags(state, indexed) {
+                var tags = Set<String>()
+                for tag in data["tags"]?.arrayValue ?? [] {
+                    if let tag = tag.stringValue, tags.insert(tag).inserted {
+                        try db.cachedStatement(sql: "INSERT INTO article_tag (article_id, tag) VALUES (?, ?)").execute(arguments: [state.id, tag])
+                    }
                 }
             }
-            if let lead = data["leadMediaId"]?.stringValue {
-                try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id, role) VALUES (?, ?, 'lead')").execute(arguments: [lead.lowercased(), state.id])
-            }
-            for block in data["body"]?.arrayValue ?? [] where block["type"] == "media" {
-                if let mediaID = block["mediaId"]?.stringValue {
-                    try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id, role) VALUES (?, ?, 'body')").execute(arguments: [mediaID.lowercased(), state.id])
+            if !Self.sameMediaUse(state, indexed) {
+                if let lead = data["leadMediaId"]?.stringValue {
+                    try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id, role) VALUES (?, ?, 'lead')").execute(arguments: [lead.lowercased(), state.id])
+                }
+                for block in data["body"]?.arrayValue ?? [] where block["type"] == "media" {
+                    if let mediaID = block["mediaId"]?.stringValue {
+                        try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id, role) VALUES (?, ?, 'body')").execute(arguments: [mediaID.lowercased(), state.id])
+                    }
                 }
             }
-            try Self.writeArticleSearchText(state, db: db)
+            try Self.writeArticleSearchText(state, indexed: indexed, db: db)
         case .media:
             try db.cachedStatement(sql: "INSERT INTO media_index (id, kind, seq) VALUES (?, ?, ?)").execute(arguments: [state.id, data["kind"]?.stringValue ?? "image", state.seq])
             let credit = data["credit"]?.objectValue ?? [:]

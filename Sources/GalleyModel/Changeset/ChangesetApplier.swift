@@ -36,6 +36,16 @@ public struct ChangesetOutcome: Sendable {
     public var committedOps: [JSONValue]
     public var results: [OpResult]
     public var writes: [EntityWrite]
+    /// The state before this changeset of each entity it wrote that existed then, so a store
+    /// can leave alone the query rows of fields that did not change.
+    public var previousStates: [String: EntityState]
+
+    public init(committedOps: [JSONValue], results: [OpResult], writes: [EntityWrite], previousStates: [String: EntityState] = [:]) {
+        self.committedOps = committedOps
+        self.results = results
+        self.writes = writes
+        self.previousStates = previousStates
+    }
 
     /// The final state of each entity the changeset touched.
     public var finalStates: [EntityState] {
@@ -105,7 +115,11 @@ public struct ChangesetApplier {
         }
         if !applier.conflicts.isEmpty { throw .conflict(applier.conflicts) }
         try applier.checkIntegrity()
-        return ChangesetOutcome(committedOps: applier.committedOps, results: applier.results, writes: applier.writes)
+        var previous: [String: EntityState] = [:]
+        for write in applier.writes where previous[write.state.id] == nil {
+            if case .some(.some(let state)) = applier.committed.states[write.state.id] { previous[write.state.id] = state }
+        }
+        return ChangesetOutcome(committedOps: applier.committedOps, results: applier.results, writes: applier.writes, previousStates: previous)
     }
 
     // MARK: - Ops

@@ -89,6 +89,60 @@ import Testing
         }
     }
 
+    /// An edit rewrites only the query rows of the fields it changed (tags, media use, search
+    /// text): every list, usage and search answer follows each kind of edit, and the rows an
+    /// edit left alone still answer for the fields it did not touch.
+    @Test func queryRowsFollowEachFieldAnEditChanges() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let lead = UUID().uuidString.lowercased()
+            let inline = UUID().uuidString.lowercased()
+            let story = UUID().uuidString.lowercased()
+            try await client.commit([
+                Ops.createMedia(lead), Ops.createMedia(inline),
+                Ops.createArticle(story, headline: "Ferries return", [
+                    "tags": ["harbours"], "leadMediaId": .string(lead),
+                    "body": [["type": "paragraph", "text": "The quay was busy."], ["type": "media", "mediaId": .string(inline)]],
+                ]),
+            ])
+            func tagged(_ tag: String) async throws -> [JSONValue] {
+                try await client.call("article.list", ["tag": .string(tag)])["items"]?.arrayValue?.compactMap { $0["id"] } ?? []
+            }
+            func found(_ words: String) async throws -> [JSONValue] {
+                try await client.call("article.list", ["q": .string(words)])["items"]?.arrayValue?.compactMap { $0["id"] } ?? []
+            }
+            func roles(_ media: String) async throws -> [JSONValue] {
+                try await client.call("media.usage", ["id": .string(media)])["items"]?.arrayValue?.compactMap { $0["role"] } ?? []
+            }
+            try await client.commit([Ops.update("article", story, set: ["subheadline": "Timetables"])])
+            #expect(try await tagged("harbours") == [.string(story)])
+            #expect(try await found("quay timetables ferries") == [.string(story)])
+            #expect(try await roles(lead) == ["lead"])
+            #expect(try await roles(inline) == ["body"])
+
+            try await client.commit([Ops.update("article", story, set: ["tags": ["transport"]])])
+            #expect(try await tagged("harbours") == [])
+            #expect(try await tagged("transport") == [.string(story)])
+            #expect(try await found("quay") == [.string(story)])
+
+            try await client.commit([Ops.update("article", story, set: ["leadMediaId": .string(inline)])])
+            #expect(try await roles(lead) == [])
+            #expect(Set(try await roles(inline)) == ["lead", "body"])
+
+            try await client.commit([Ops.update("article", story, set: ["body": [["type": "paragraph", "text": "The pier was empty."]]])])
+            #expect(try await found("quay") == [])
+            #expect(try await found("pier timetables") == [.string(story)])
+            #expect(try await roles(inline) == ["lead"])
+            #expect(try await tagged("transport") == [.string(story)])
+
+            try await client.commit([Ops.update("article", story, set: ["headline": "Ferries cancelled"])])
+            #expect(try await found("cancelled pier") == [.string(story)])
+            #expect(try await found("return") == [])
+            #expect(try await roles(inline) == ["lead"])
+            await client.close()
+        }
+    }
+
     /// Each entity's full-text row is replaced on every write and removed on delete (found by its
     /// rowid since the FTS row map): search sees the current text only, never an old version's.
     @Test func searchFollowsEditsAndDeletesOfArticlesAndMedia() async throws {

@@ -34,9 +34,12 @@ final class ChangesetCommitter: Sendable {
     /// acknowledged changesets. Only debug builds honour it (`GALLEY_TEST_ACK_BEFORE_COMMIT=1`);
     /// release builds compile it out.
     let acknowledgesBeforeCommit: Bool
+    /// Entities committed recently, so editing one again skips reading and parsing it.
+    let committedStates: CommittedStateCache
 
-    init(pool: DatabasePool, maximumBatch: Int) {
+    init(pool: DatabasePool, maximumBatch: Int, cachedStates: Int = 1_024) {
         self.pool = pool
+        self.committedStates = CommittedStateCache(capacity: cachedStates)
         #if DEBUG
         self.acknowledgesBeforeCommit = ProcessInfo.processInfo.environment["GALLEY_TEST_ACK_BEFORE_COMMIT"] == "1"
         #else
@@ -70,13 +73,16 @@ final class ChangesetCommitter: Sendable {
         func endAnnouncement() {
             if announced.withLockedValue({ $0 }) { for observer in observers { observer.didCommit() } }
         }
+        let cache = self.committedStates
+        // The states the batch's changesets leave, remembered once COMMIT has succeeded.
+        let written = NIOLockedValueBox<[EntityState]>([])
         let outcomes: [Result<CommitRecord, any Error>]
         do {
             outcomes = try await self.pool.writeWithoutTransaction { db in
                 var outcomes: [Result<CommitRecord, any Error>] = []
                 try db.inTransaction(.immediate) {
                     outcomes = submissions.map { submission in
-                        Result { try Self.applyInSavepoint(submission, db: db) }
+                        Result { try Self.applyInSavepoint(submission, cache: cache, written: written, db: db) }
                     }
                     seen.withLockedValue { seen in
                         for case .failure(let error) in outcomes { seen.append(error) }
@@ -94,6 +100,7 @@ final class ChangesetCommitter: Sendable {
                     }
                     return .commit
                 }
+                cache.remember(written.withLockedValue { $0 })
                 return outcomes
             }
         } catch {
@@ -146,7 +153,12 @@ final class ChangesetCommitter: Sendable {
 
     /// Applies one changeset inside its own savepoint: all or nothing, and a dry run always
     /// rolls back. A replay returns the original record without writing.
-    private static func applyInSavepoint(_ submission: ChangesetSubmission, db: Database) throws -> CommitRecord {
+    private static func applyInSavepoint(
+        _ submission: ChangesetSubmission,
+        cache: CommittedStateCache,
+        written: NIOLockedValueBox<[EntityState]>,
+        db: Database
+    ) throws -> CommitRecord {
         if let existing = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT seq, submitted, committed_at, author, message, results FROM changeset WHERE id = ?"),
             arguments: [submission.id]
@@ -171,12 +183,13 @@ final class ChangesetCommitter: Sendable {
             )
         }
         var record: CommitRecord?
+        var finals: [EntityState] = []
         try db.inSavepoint {
             let seq = try Int64.fetchOne(db.cachedStatement(sql: "UPDATE seq_counter SET v = v + 1 WHERE id = 1 RETURNING v"))!
             let committedAt = Timestamp.now()
             let outcome = try ChangesetApplier.apply(
                 submission.ops,
-                reader: SQLiteContentReader(db: db),
+                reader: SQLiteContentReader(db: db, cache: cache),
                 seq: seq,
                 author: submission.author,
                 committedAt: committedAt
@@ -192,8 +205,10 @@ final class ChangesetCommitter: Sendable {
                 dryRun: submission.dryRun,
                 results: outcome.results.map(\.json)
             )
+            finals = outcome.finalStates
             return submission.dryRun ? .rollback : .commit
         }
+        if !submission.dryRun { written.withLockedValue { $0 += finals } }
         return record!
     }
 }

@@ -6,8 +6,16 @@ import JSONRPC
 /// changeset of a batch sees the ones before it.
 struct SQLiteContentReader: ContentReader {
     let db: Database
+    /// The committer's recently committed states, used when the head still names their version.
+    var cache: CommittedStateCache? = nil
 
     func entity(_ id: String) throws -> EntityState? {
+        if let cache = self.cache {
+            guard let version = try Int.fetchOne(self.db.cachedStatement(sql: "SELECT version FROM entity_head WHERE id = ?"), arguments: [id]) else {
+                return nil
+            }
+            if let state = cache.state(id, version: version) { return state }
+        }
         guard let row = try Row.fetchOne(self.db.cachedStatement(sql: "SELECT * FROM entity WHERE id = ?"), arguments: [id]) else { return nil }
         return try EntityRows.state(fromEntityRow: row)
     }

@@ -78,7 +78,7 @@ enum EntityRows {
 
     /// The current version of an entity, from its row without reading the document.
     static func head(_ id: String, db: Database) throws -> EntityHead? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT type, version, deleted FROM entity WHERE id = ?"), arguments: [id]),
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT type, version, deleted FROM entity_head WHERE id = ?"), arguments: [id]),
             let type = EntityType(rawValue: row["type"])
         else { return nil }
         return EntityHead(type: type, version: row["version"], deleted: row["deleted"])

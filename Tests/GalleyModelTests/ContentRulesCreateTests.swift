@@ -401,6 +401,25 @@ import Testing
         )
     }
 
+    /// After an update, only fields whose value differs from the stored document are checked
+    /// again (the stored values passed when written), and required fields always are.
+    @Test func validateDocumentAfterAnUpdateChecksWhatChanged() {
+        let stored = object(#"{"slug": "h", "headline": "H", "status": "gone", "tags": [], "bylines": [], "body": []}"#)
+        var edited = stored
+        edited["subheadline"] = 5
+        #expect(
+            lines(ContentRules.validateDocument(edited, type: .article, pathPrefix: "ops[0].result", unchangedFrom: stored))
+                == ["ops[0].result.subheadline must be a string, not number"]
+        )
+        edited["headline"] = nil
+        edited["status"] = "lost"
+        #expect(
+            lines(ContentRules.validateDocument(edited, type: .article, pathPrefix: "ops[0].result", unchangedFrom: stored))
+                == ["ops[0].result.status must be one of: draft, published, archived", "ops[0].result.subheadline must be a string, not number",
+                    "ops[0].result.headline is required"]
+        )
+    }
+
     @Test func validateDocumentDoesNotCheckThatReferencesExist() {
         let data = object(#"{"headline": "H", "leadMediaId": "00000000-0000-0000-0000-000000000000"}"#)
         #expect(ContentRules.validateDocument(data, type: .article, pathPrefix: "").isEmpty)

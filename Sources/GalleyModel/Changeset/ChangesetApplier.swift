@@ -183,7 +183,7 @@ public struct ChangesetApplier {
             var updated = ContentRules.applyUpdate(existing.data, set: set, unset: unset)
             let rebased = try self.checkBase(existing, baseVersion: baseVersion, touched: ContentRules.touchedFields(set: set, unset: unset, type: type), mine: updated, index: index)
             try self.deriveOnWrite(&updated, type: type, previous: existing.data, index: index)
-            let problems = ContentRules.validateDocument(updated, type: type, pathPrefix: "ops[\(index)].result")
+            let problems = ContentRules.validateDocument(updated, type: type, pathPrefix: "ops[\(index)].result", unchangedFrom: existing.data)
             if !problems.isEmpty { throw .validation(problems) }
             self.committedOps.append(op.committedJSON(id: id))
             let fields = ContentRules.changedFields(from: existing.data, to: updated, type: type)

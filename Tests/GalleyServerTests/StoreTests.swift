@@ -84,9 +84,10 @@ import Testing
         try await store.close()
     }
 
-    /// Migration 0005 keeps each current document only in its newest version row: a database
-    /// written before it reads the same documents after it, passes `check`, and takes edits.
-    @Test func currentDocumentsSurviveTheMoveToEntityHeads() async throws {
+    /// Migration 0005 keeps each current document only in its newest version row, and 0006 makes
+    /// `entity_version` a rowid table: a database written before them reads the same documents
+    /// and versions after them, passes `check`, and takes edits.
+    @Test func currentDocumentsAndVersionsSurviveTheMoveToEntityHeads() async throws {
         let directory = try TemporaryDirectory.make()
         defer { TemporaryDirectory.remove(directory) }
         let story = "00000000-0000-7000-9000-000000000001"
@@ -104,13 +105,25 @@ import Testing
             try await store.close()
         }
         #expect(before.map(\.version) == [2, 2])
-        // Back to the schema before 0005: a table holding each current document.
+        // Back to the schema before 0005: a table holding each current document, and versions
+        // in a WITHOUT ROWID table.
         let queue = try DatabaseQueue(path: directory + "/galley.sqlite")
         try await queue.write { db in
             try db.execute(sql: """
                 CREATE TABLE entity_copy AS SELECT * FROM entity;
                 DROP VIEW entity;
                 DROP TABLE entity_head;
+                CREATE TABLE version_copy AS SELECT * FROM entity_version;
+                DROP TABLE entity_version;
+                CREATE TABLE entity_version (
+                    id TEXT NOT NULL, version INTEGER NOT NULL, type TEXT NOT NULL, seq INTEGER NOT NULL,
+                    op TEXT NOT NULL, deleted INTEGER NOT NULL, data TEXT NOT NULL, fields TEXT NOT NULL,
+                    updated_at TEXT NOT NULL, updated_by TEXT NOT NULL, PRIMARY KEY (id, version)
+                ) WITHOUT ROWID;
+                CREATE INDEX entity_version_seq ON entity_version (seq);
+                CREATE INDEX entity_version_id_seq ON entity_version (id, seq);
+                INSERT INTO entity_version SELECT * FROM version_copy;
+                DROP TABLE version_copy;
                 CREATE TABLE entity (
                     id TEXT PRIMARY KEY, type TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL,
                     deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL, created_at TEXT NOT NULL,
@@ -118,7 +131,7 @@ import Testing
                 ) WITHOUT ROWID;
                 INSERT INTO entity SELECT * FROM entity_copy;
                 DROP TABLE entity_copy;
-                DELETE FROM grdb_migrations WHERE identifier = '0005_entity_head';
+                DELETE FROM grdb_migrations WHERE identifier IN ('0005_entity_head', '0006_entity_version_rowid');
                 """)
         }
         try queue.close()
@@ -127,6 +140,9 @@ import Testing
         #expect(try store.check().isEmpty)
         let after = [try await store.entity(story, version: nil), try await store.entity(gone, version: nil)].compactMap { $0 }
         #expect(after == before)
+        #expect(try await store.entity(story, version: 1)?.data["subheadline"] == nil)
+        #expect(try await store.entity(gone, version: 1)?.data["headline"] == "Ferries")
+        #expect(try await store.history(story, limit: 10, beforeVersion: nil).count == 2)
         try await Self.commit(store, [["op": "update", "type": "article", "id": .string(story), "set": ["headline": "Cranes idle"]]])
         let edited = try await store.entity(story, version: nil)
         #expect(edited?.version == 3)

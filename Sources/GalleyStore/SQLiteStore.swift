@@ -50,12 +50,6 @@ public struct SQLiteStore: GalleyStorage {
         configuration.maximumReaderCount = 8
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
-            // Each changeset of a group commit runs in its own savepoint, and SQLite keeps the
-            // before-image of every page a savepoint touches in a sub-journal, a temporary file by
-            // default: ~64 KB of `pwrite` per one-op changeset, most of the writer's system time
-            // (galley-bench write, BENCHMARKS.md). In memory it costs no system calls; it lives
-            // only until the savepoint is released, and a crash loses nothing the WAL needs.
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         self.pool = try DatabasePool(path: self.databasePath, configuration: configuration)
         // GRDB's DatabasePool sets `synchronous = NORMAL` on its writer when it turns WAL on, after
@@ -71,6 +65,15 @@ public struct SQLiteStore: GalleyStorage {
         }
         self.committer = ChangesetCommitter(pool: self.pool, maximumBatch: maximumCommitBatch)
         try Self.migrate(self.pool, logger: logger)
+        // Each changeset of a group commit runs in its own savepoint, and SQLite keeps the
+        // before-image of every page a savepoint touches in a sub-journal, a temporary file past
+        // 64 KB: ~64 KB of `pwrite` per one-op changeset, most of the writer's system time
+        // (galley-bench write, BENCHMARKS.md). In memory it costs no system calls; it is emptied
+        // when the changeset's savepoint is released, and a crash loses nothing the WAL needs.
+        // Only on the writer, and only after the migrations: a statement journal in memory grows
+        // with what the statement rewrites, and a migration that rebuilds a table would hold a
+        // copy of it (480 MB for a 300 MB database, measured), as would a reader's large sort.
+        try self.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
     }
 
     /// The writer connection's page cache, in KiB (SQLite's default is 2,000).

@@ -227,7 +227,7 @@ CREATE TABLE entity_version_rows (
 );
 
 INSERT INTO entity_version_rows (id, version, type, seq, op, deleted, data, fields, updated_at, updated_by)
-    SELECT id, version, type, seq, op, deleted, data, fields, updated_at, updated_by FROM entity_version ORDER BY seq, id;
+    SELECT id, version, type, seq, op, deleted, data, fields, updated_at, updated_by FROM entity_version;
 
 DROP VIEW entity;
 DROP TABLE entity_version;

@@ -35,11 +35,10 @@ final class ChangesetCommitter: Sendable {
     /// release builds compile it out.
     let acknowledgesBeforeCommit: Bool
     /// Entities committed recently, so editing one again skips reading and parsing it.
-    let committedStates: CommittedStateCache
+    let committedStates = CommittedStateCache(capacity: 1_024)
 
-    init(pool: DatabasePool, maximumBatch: Int, cachedStates: Int = 1_024) {
+    init(pool: DatabasePool, maximumBatch: Int) {
         self.pool = pool
-        self.committedStates = CommittedStateCache(capacity: cachedStates)
         #if DEBUG
         self.acknowledgesBeforeCommit = ProcessInfo.processInfo.environment["GALLEY_TEST_ACK_BEFORE_COMMIT"] == "1"
         #else
@@ -74,15 +73,19 @@ final class ChangesetCommitter: Sendable {
             if announced.withLockedValue({ $0 }) { for observer in observers { observer.didCommit() } }
         }
         let cache = self.committedStates
-        // The states the batch's changesets leave, remembered once COMMIT has succeeded.
-        let written = NIOLockedValueBox<[EntityState]>([])
         let outcomes: [Result<CommitRecord, any Error>]
         do {
             outcomes = try await self.pool.writeWithoutTransaction { db in
                 var outcomes: [Result<CommitRecord, any Error>] = []
+                // The states the batch's changesets leave, remembered once COMMIT has succeeded.
+                var written: [EntityState] = []
                 try db.inTransaction(.immediate) {
                     outcomes = submissions.map { submission in
-                        Result { try Self.applyInSavepoint(submission, cache: cache, written: written, db: db) }
+                        Result {
+                            let (record, committed) = try Self.applyInSavepoint(submission, cache: cache, db: db)
+                            written += committed
+                            return record
+                        }
                     }
                     seen.withLockedValue { seen in
                         for case .failure(let error) in outcomes { seen.append(error) }
@@ -100,7 +103,7 @@ final class ChangesetCommitter: Sendable {
                     }
                     return .commit
                 }
-                cache.remember(written.withLockedValue { $0 })
+                cache.remember(written)
                 return outcomes
             }
         } catch {
@@ -152,13 +155,13 @@ final class ChangesetCommitter: Sendable {
     }
 
     /// Applies one changeset inside its own savepoint: all or nothing, and a dry run always
-    /// rolls back. A replay returns the original record without writing.
+    /// rolls back. A replay returns the original record without writing. Also returns the final
+    /// states the changeset committed (none for a replay or a dry run).
     private static func applyInSavepoint(
         _ submission: ChangesetSubmission,
         cache: CommittedStateCache,
-        written: NIOLockedValueBox<[EntityState]>,
         db: Database
-    ) throws -> CommitRecord {
+    ) throws -> (CommitRecord, [EntityState]) {
         if let existing = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT seq, submitted, committed_at, author, message, results FROM changeset WHERE id = ?"),
             arguments: [submission.id]
@@ -171,7 +174,7 @@ final class ChangesetCommitter: Sendable {
                     details: ["id": .string(submission.id), "seq": .number(JSONNumber(Int(existing["seq"] as Int64)))]
                 )
             }
-            return CommitRecord(
+            let replay = CommitRecord(
                 seq: existing["seq"],
                 id: submission.id,
                 committedAt: existing["committed_at"],
@@ -181,6 +184,7 @@ final class ChangesetCommitter: Sendable {
                 dryRun: submission.dryRun,
                 results: (try JSONParser.parse(existing["results"] as String)).arrayValue ?? []
             )
+            return (replay, [])
         }
         var record: CommitRecord?
         var finals: [EntityState] = []
@@ -208,7 +212,6 @@ final class ChangesetCommitter: Sendable {
             finals = outcome.finalStates
             return submission.dryRun ? .rollback : .commit
         }
-        if !submission.dryRun { written.withLockedValue { $0 += finals } }
-        return record!
+        return (record!, submission.dryRun ? [] : finals)
     }
 }

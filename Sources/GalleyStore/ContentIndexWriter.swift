@@ -43,11 +43,12 @@ enum ContentIndexWriter {
         // it matters: the FTS tables' `id` is UNINDEXED, so each delete there scans the table,
         // which made a changeset of N creates cost O(N x articles).)
         // Rows that only repeat what the entity held before this changeset (its tags, the media
-        // it uses, its search text) are left in place: `indexed` is the state they describe.
-        for state in finals where state.version > 1 {
-            try Self.removeFromIndexes(state, indexed: Self.indexedState(state, outcome), db: db)
+        // it uses, its search text) are left in place.
+        let kept = finals.map { KeptRows($0, before: outcome.previousStates[$0.id]) }
+        for (state, kept) in zip(finals, kept) where state.version > 1 {
+            try Self.removeFromIndexes(state, keeping: kept, db: db)
         }
-        for state in finals {
+        for (state, kept) in zip(finals, kept) {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO entity_head (id, type, version, seq, deleted, created_at, updated_at, created_by, updated_by)
@@ -61,41 +62,43 @@ enum ContentIndexWriter {
                     state.createdAt, state.updatedAt, state.createdBy, state.updatedBy,
                 ]
             )
-            if !state.deleted { try Self.addToIndexes(state, indexed: Self.indexedState(state, outcome), db: db) }
+            if !state.deleted { try Self.addToIndexes(state, keeping: kept, db: db) }
         }
     }
 
-    /// The live state the query tables hold for `state`'s entity before this changeset, if any.
-    private static func indexedState(_ state: EntityState, _ outcome: ChangesetOutcome) -> EntityState? {
-        guard let previous = outcome.previousStates[state.id], !previous.deleted else { return nil }
-        return previous
+    /// Which of an article's query rows already hold what its new state would write: those of
+    /// the fields that kept their value since the live state before this changeset (none when
+    /// it had no live state, or is deleted now). Equal bodies usually share storage, so
+    /// comparing them is an identity check.
+    private struct KeptRows {
+        var tags = false
+        var mediaUse = false
+        var title = false
+        var body = false
+
+        init(_ state: EntityState, before: EntityState?) {
+            guard state.type == .article, !state.deleted, let before, !before.deleted else { return }
+            let old = before.data
+            let new = state.data
+            self.tags = old["tags"] == new["tags"]
+            self.body = old["body"] == new["body"]
+            self.mediaUse = self.body && old["leadMediaId"] == new["leadMediaId"]
+            self.title = old["headline"] == new["headline"] && old["subheadline"] == new["subheadline"]
+        }
     }
 
-    /// Whether the article's tag rows already hold `state`'s tags.
-    private static func sameTags(_ state: EntityState, _ indexed: EntityState?) -> Bool {
-        guard let indexed else { return false }
-        return indexed.data["tags"] == state.data["tags"]
-    }
-
-    /// Whether the article's media-use rows already hold `state`'s lead and body media. (Equal
-    /// bodies usually share storage, so comparing them is an identity check.)
-    private static func sameMediaUse(_ state: EntityState, _ indexed: EntityState?) -> Bool {
-        guard let indexed else { return false }
-        return indexed.data["leadMediaId"] == state.data["leadMediaId"] && indexed.data["body"] == state.data["body"]
-    }
-
-    private static func removeFromIndexes(_ state: EntityState, indexed: EntityState?, db: Database) throws {
+    private static func removeFromIndexes(_ state: EntityState, keeping kept: KeptRows, db: Database) throws {
         switch state.type {
         case .article:
             try db.cachedStatement(sql: "DELETE FROM article_index WHERE id = ?").execute(arguments: [state.id])
-            if state.deleted || !Self.sameTags(state, indexed) {
+            if !kept.tags {
                 try db.cachedStatement(sql: "DELETE FROM article_tag WHERE article_id = ?").execute(arguments: [state.id])
             }
-            if state.deleted || !Self.sameMediaUse(state, indexed) {
+            if !kept.mediaUse {
                 try db.cachedStatement(sql: "DELETE FROM media_use WHERE article_id = ?").execute(arguments: [state.id])
             }
-            // The search rows stay until `writeArticleSearchText` compares them with the new
-            // text, or the article is deleted.
+            // The search rows stay until `writeArticleSearchText` rewrites what changed, or the
+            // article is deleted.
             if state.deleted { try Self.removeArticleSearchText(state.id, db: db) }
         case .media:
             try db.cachedStatement(sql: "DELETE FROM media_index WHERE id = ?").execute(arguments: [state.id])
@@ -122,12 +125,9 @@ enum ContentIndexWriter {
     /// Brings an article's two search rows (headline and subheadline; body) up to its text,
     /// rewriting only the row whose text changed: FTS5 re-tokenises the whole old and new text
     /// of every row it deletes and inserts, and a body is 300-1,500 words. Both rows use the
-    /// rowid kept in `article_fts_row`. Against `indexed` (the live state the rows were written
-    /// from) an unchanged part is known without reading its row back.
-    private static func writeArticleSearchText(_ state: EntityState, indexed: EntityState?, db: Database) throws {
-        let sameTitle = indexed.map { $0.data["headline"] == state.data["headline"] && $0.data["subheadline"] == state.data["subheadline"] } ?? false
-        let sameBody = indexed.map { $0.data["body"] == state.data["body"] } ?? false
-        if sameTitle && sameBody { return }
+    /// rowid kept in `article_fts_row`. A part `kept` says is unchanged is not even read back.
+    private static func writeArticleSearchText(_ state: EntityState, keeping kept: KeptRows, db: Database) throws {
+        if kept.title && kept.body { return }
         let title = [state.data["headline"]?.stringValue ?? "", state.data["subheadline"]?.stringValue ?? ""]
         guard let rowid = try Self.articleSearchRowid(state.id, db: db) else {
             let body = [SearchText.body(state.data["body"])]
@@ -139,15 +139,16 @@ enum ContentIndexWriter {
             try db.cachedStatement(sql: "INSERT INTO article_fts_row (id, fts_rowid) VALUES (?, ?)").execute(arguments: [state.id, rowid])
             return
         }
-        if !sameTitle {
+        if !kept.title {
             try Self.replaceSearchRow("article_title_fts", columns: ["headline", "subheadline"], values: title, id: state.id, rowid: rowid, db: db)
         }
-        if !sameBody {
+        if !kept.body {
             try Self.replaceSearchRow("article_body_fts", columns: ["body"], values: [SearchText.body(state.data["body"])], id: state.id, rowid: rowid, db: db)
         }
     }
 
-    /// Rewrites the FTS5 row at `rowid` with `values`, unless it holds them already.
+    /// Rewrites the FTS5 row at `rowid` with `values`, unless it holds them already (a body edit
+    /// that changes no searchable text, such as a heading level, costs a read, not a re-index).
     private static func replaceSearchRow(_ table: String, columns: [String], values: [String], id: String, rowid: Int64, db: Database) throws {
         let stored = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE rowid = ?"),
@@ -172,7 +173,7 @@ enum ContentIndexWriter {
         try db.cachedStatement(sql: "DELETE FROM article_fts_row WHERE id = ?").execute(arguments: [id])
     }
 
-    private static func addToIndexes(_ state: EntityState, indexed: EntityState?, db: Database) throws {
+    private static func addToIndexes(_ state: EntityState, keeping kept: KeptRows, db: Database) throws {
         let data = state.data
         switch state.type {
         case .article:
@@ -191,7 +192,7 @@ enum ContentIndexWriter {
                     state.version, state.seq, state.updatedAt,
                 ]
             )
-            if !Self.sameTags(state, indexed) {
+            if !kept.tags {
                 var tags = Set<String>()
                 for tag in data["tags"]?.arrayValue ?? [] {
                     if let tag = tag.stringValue, tags.insert(tag).inserted {
@@ -199,7 +200,7 @@ enum ContentIndexWriter {
                     }
                 }
             }
-            if !Self.sameMediaUse(state, indexed) {
+            if !kept.mediaUse {
                 if let lead = data["leadMediaId"]?.stringValue {
                     try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id, role) VALUES (?, ?, 'lead')").execute(arguments: [lead.lowercased(), state.id])
                 }
@@ -209,7 +210,7 @@ enum ContentIndexWriter {
                     }
                 }
             }
-            try Self.writeArticleSearchText(state, indexed: indexed, db: db)
+            try Self.writeArticleSearchText(state, keeping: kept, db: db)
         case .media:
             try db.cachedStatement(sql: "INSERT INTO media_index (id, kind, seq) VALUES (?, ?, ?)").execute(arguments: [state.id, data["kind"]?.stringValue ?? "image", state.seq])
             let credit = data["credit"]?.objectValue ?? [:]

@@ -11,10 +11,8 @@ struct SQLiteContentReader: ContentReader {
 
     func entity(_ id: String) throws -> EntityState? {
         if let cache = self.cache {
-            guard let version = try Int.fetchOne(self.db.cachedStatement(sql: "SELECT version FROM entity_head WHERE id = ?"), arguments: [id]) else {
-                return nil
-            }
-            if let state = cache.state(id, version: version) { return state }
+            guard let head = try EntityRows.head(id, db: self.db) else { return nil }
+            if let state = cache.state(id, version: head.version) { return state }
         }
         guard let row = try Row.fetchOne(self.db.cachedStatement(sql: "SELECT * FROM entity WHERE id = ?"), arguments: [id]) else { return nil }
         return try EntityRows.state(fromEntityRow: row)

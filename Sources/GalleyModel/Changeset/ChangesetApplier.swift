@@ -319,8 +319,8 @@ public struct ChangesetApplier {
         if type == .article, case .array(var blocks) = document["body"] {
             var lowered = false
             for (position, block) in blocks.enumerated() {
-                if case .object(var object) = block, let mediaID = object["mediaId"]?.stringValue, mediaID != mediaID.lowercased() {
-                    object["mediaId"] = .string(mediaID.lowercased())
+                if case .object(var object) = block, let mediaID = object["mediaId"]?.stringValue, case let lower = mediaID.lowercased(), lower != mediaID {
+                    object["mediaId"] = .string(lower)
                     blocks[position] = .object(object)
                     lowered = true
                 }

@@ -62,7 +62,8 @@ public final class JSONRPCServer: Service, Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandlers(
                         ByteToMessageHandler(FrameDecoder(maximumMessageBytes: maximumMessageBytes)),
-                        MessageCompletionMarker(progress)
+                        MessageCompletionMarker(progress),
+                        InboundStreamEnder()
                     )
                     let connection = try NIOAsyncChannel<InboundFrame, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
@@ -155,57 +156,65 @@ public final class JSONRPCServer: Service, Sendable {
         await withTaskGroup(of: Void.self) { requests in
             var inFlight = 0
             do {
-                for try await frame in inbound.cancelOnGracefulShutdown() {
-                    // Every frame was counted in flight when it was decoded (`MessageCompletionMarker`);
-                    // a message's task ends that, every other frame ends it here.
-                    if control.isClosing {
-                        progress.requestFinished()
-                        continue
-                    }
-                    switch frame {
-                    case .message(let message, let framing):
-                        connectionOutbound.framing.withLockedValue { $0 = framing }
-                        if !session.isAuthenticated && inFlight > 0 {
-                            // Until the connection is authenticated, requests run one at a time, so
-                            // a request pipelined right behind auth.authenticate sees its outcome.
+                // Not `inbound.cancelOnGracefulShutdown()`: that merges the stream with a shutdown
+                // signal through swift-async-algorithms' `merge`, whose per-element tasks and
+                // continuations cost more than a whole `server.ping` (ping went from ~75,000 to
+                // ~130,000 requests/s without it). Shutdown ends the stream at its source instead.
+                try await withGracefulShutdownHandler {
+                    for try await frame in inbound {
+                        // Every frame was counted in flight when it was decoded (`MessageCompletionMarker`);
+                        // a message's task ends that, every other frame ends it here.
+                        if control.isClosing || control.isShuttingDown {
+                            progress.requestFinished()
+                            continue
+                        }
+                        switch frame {
+                        case .message(let message, let framing):
+                            connectionOutbound.framing.withLockedValue { $0 = framing }
+                            if !session.isAuthenticated && inFlight > 0 {
+                                // Until the connection is authenticated, requests run one at a time, so
+                                // a request pipelined right behind auth.authenticate sees its outcome.
+                                await requests.waitForAll()
+                                inFlight = 0
+                            }
+                            if inFlight >= maximumInFlight {
+                                // Backpressure: not pulling from `inbound` makes NIO stop reading the socket.
+                                await requests.next()
+                                inFlight -= 1
+                            }
+                            inFlight += 1
+                            requests.addTask {
+                                defer { progress.requestFinished() }
+                                let reply = await session.handle(message)
+                                if let bytes = reply.bytes {
+                                    try? await outbound.write(framing.frame(bytes, allocator: allocator))
+                                }
+                                if let reason = reply.closeReason {
+                                    control.closeGracefully(reason: reason, outbound: outbound)
+                                }
+                            }
+                        case .oversized(let limit, let framing):
+                            progress.requestFinished()
                             await requests.waitForAll()
                             inFlight = 0
+                            let error = JSONRPCError.invalidRequest(
+                                "the message is larger than the limit of \(limit) bytes",
+                                kind: "message_too_large",
+                                extra: ["limit": .number(JSONNumber(limit))]
+                            )
+                            try? await outbound.write(framing.frame(JSONRPCResponse.failure(id: .null, error: error), allocator: allocator))
+                            control.closeGracefully(reason: "message over \(limit) bytes", outbound: outbound)
+                        case .malformedHeader(let reason):
+                            progress.requestFinished()
+                            await requests.waitForAll()
+                            inFlight = 0
+                            let error = JSONRPCError.parseError(reason, kind: "malformed_frame")
+                            try? await outbound.write(Framing.contentLength.frame(JSONRPCResponse.failure(id: .null, error: error), allocator: allocator))
+                            control.closeGracefully(reason: "malformed header: \(reason)", outbound: outbound)
                         }
-                        if inFlight >= maximumInFlight {
-                            // Backpressure: not pulling from `inbound` makes NIO stop reading the socket.
-                            await requests.next()
-                            inFlight -= 1
-                        }
-                        inFlight += 1
-                        requests.addTask {
-                            defer { progress.requestFinished() }
-                            let reply = await session.handle(message)
-                            if let bytes = reply.bytes {
-                                try? await outbound.write(framing.frame(bytes, allocator: allocator))
-                            }
-                            if let reason = reply.closeReason {
-                                control.closeGracefully(reason: reason, outbound: outbound)
-                            }
-                        }
-                    case .oversized(let limit, let framing):
-                        progress.requestFinished()
-                        await requests.waitForAll()
-                        inFlight = 0
-                        let error = JSONRPCError.invalidRequest(
-                            "the message is larger than the limit of \(limit) bytes",
-                            kind: "message_too_large",
-                            extra: ["limit": .number(JSONNumber(limit))]
-                        )
-                        try? await outbound.write(framing.frame(JSONRPCResponse.failure(id: .null, error: error), allocator: allocator))
-                        control.closeGracefully(reason: "message over \(limit) bytes", outbound: outbound)
-                    case .malformedHeader(let reason):
-                        progress.requestFinished()
-                        await requests.waitForAll()
-                        inFlight = 0
-                        let error = JSONRPCError.parseError(reason, kind: "malformed_frame")
-                        try? await outbound.write(Framing.contentLength.frame(JSONRPCResponse.failure(id: .null, error: error), allocator: allocator))
-                        control.closeGracefully(reason: "malformed header: \(reason)", outbound: outbound)
                     }
+                } onGracefulShutdown: {
+                    control.stopTakingMessages()
                 }
                 if !control.isClosing, Task.isShuttingDownGracefully {
                     control.noteClose(reason: "server shutting down")
@@ -316,6 +325,19 @@ final class ConnectionControl: Sendable {
     }
 
     var isClosing: Bool { self.state.withLockedValue { $0.closing } }
+
+    /// Whether the server is shutting down gracefully: messages already read are dropped, and
+    /// no new one is read; replies to those in flight still go out.
+    var isShuttingDown: Bool { self.shuttingDown.load(ordering: .relaxed) }
+
+    private let shuttingDown = Atomic<Bool>(false)
+
+    /// Ends the connection's stream of messages (the read loop then waits for the requests in
+    /// flight and closes), leaving the socket open for their replies.
+    func stopTakingMessages() {
+        self.shuttingDown.store(true, ordering: .relaxed)
+        InboundStreamEnder.end(self.channel)
+    }
     var closeReason: String? { self.state.withLockedValue { $0.reason } }
 
     func noteClose(reason: String) {

@@ -10,8 +10,13 @@ import Testing
     @Test func sigtermWithRequestsInFlightAnswersThemAndExitsZero() async throws {
         let directory = try TemporaryDirectory.make()
         defer { TemporaryDirectory.remove(directory) }
-        let server = try await ServerProcess.start(dataDirectory: directory)
+        // A shutdown timeout far beyond the wait below: the server must end each connection's
+        // read loop itself (an open connection waits for its next message), not be cancelled.
+        let server = try await ServerProcess.start(dataDirectory: directory, extraArguments: ["--shutdown-timeout", "600"])
         #expect(server.stderrText.contains("created the first admin token"))
+        let idle = try await RawConnection.connect(host: "127.0.0.1", port: server.port)
+        try await idle.send(#"{"jsonrpc":"2.0","id":0,"method":"auth.authenticate","params":{"token":"\#(server.adminToken)"}}"# + "\n")
+        _ = try await idle.readLine()
         let raw = try await RawConnection.connect(host: "127.0.0.1", port: server.port)
         try await raw.send(#"{"jsonrpc":"2.0","id":0,"method":"auth.authenticate","params":{"token":"\#(server.adminToken)"}}"# + "\n")
         _ = try await raw.readLine()
@@ -22,8 +27,9 @@ import Testing
         try await raw.send(burst)
         // Wait for the first replies so requests are certainly in flight, then stop the server.
         #expect(try await raw.readLine() != nil)
-        let status = try await server.stop(signal: SIGTERM)
+        let status = try await server.stop(signal: SIGTERM, timeout: .seconds(60))
         #expect(status == 0)
+        #expect(try await idle.readUntilClosed().isEmpty)
         // Every reply that was sent is whole; the connection then closed cleanly.
         let rest = try await raw.readUntilClosed()
         for line in rest.split(separator: "\n") {

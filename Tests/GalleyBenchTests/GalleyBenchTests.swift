@@ -21,6 +21,8 @@ import Testing
         #expect(scan(#"{"jsonrpc":"2.0","id":3,"error":{"code":-32009,"message":"conflict"}}"#, LoadHandler.isError))
         #expect(!scan(#"{"jsonrpc":"2.0","id":3,"result":{"text":"the \"error\": was quoted"}}"#, LoadHandler.isError))
         #expect(!scan(#"{"jsonrpc":"2.0","id":3,"result":{"error":1}}"#, LoadHandler.isError))
+        #expect(scan(#"{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"data":{"result":1}}}"#, LoadHandler.isError))
+        #expect(scan(#"{"result":{"n":1},"error":{"code":1}}"#, LoadHandler.isError) == false)
     }
 
     @Test func requestsAreWrittenWithTheirIdDigits() {

@@ -263,19 +263,21 @@ final class LoadHandler: ChannelInboundHandler {
     }
 
     /// Whether the reply's `error` member comes before any `result` (member text inside strings
-    /// is escaped, so `"error":` appears unescaped only as a member name).
+    /// is escaped, so `"error":` appears unescaped only as a member name). `result` is looked for
+    /// first and `error` only before it: scanning a 6-10 KB article for an `"error":` it does not
+    /// contain cost the client more than the rest of the reply's handling.
     static func isError(_ line: UnsafeRawBufferPointer) -> Bool {
-        guard let error = Self.find(Self.errorKey, in: line, from: 0) else { return false }
-        guard let result = Self.find(Self.resultKey, in: line, from: 0) else { return true }
-        return error < result
+        let result = Self.find(Self.resultKey, in: line, from: 0)
+        return Self.find(Self.errorKey, in: line, from: 0, before: result ?? line.count) != nil
     }
 
-    private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer, from start: Int) -> Int? {
+    private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer, from start: Int, before end: Int? = nil) -> Int? {
         guard let base = haystack.baseAddress, let first = needle.first else { return nil }
+        let count = min(end.map { $0 + needle.count - 1 } ?? haystack.count, haystack.count)
         var position = start
         // memchr for the first byte, then compare the rest (glibc's memmem is not imported).
-        while haystack.count - position >= needle.count,
-            let found = memchr(base + position, Int32(first), haystack.count - position - needle.count + 1)
+        while count - position >= needle.count,
+            let found = memchr(base + position, Int32(first), count - position - needle.count + 1)
         {
             let at = base.distance(to: UnsafeRawPointer(found))
             if memcmp(base + at, needle, needle.count) == 0 { return at }

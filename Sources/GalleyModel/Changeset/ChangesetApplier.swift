@@ -415,12 +415,19 @@ public struct ChangesetApplier {
     }
 
     private func checkArticle(_ state: EntityState, opIndex: JSONValue, slugs: inout [String: String]) throws(ChangesetError) {
+        // What the article had when it was last committed passed these checks then, and what they
+        // guard cannot have changed since without checking it again: another article taking the
+        // slug checks its own, deleting a media asset in use is refused. So a field the
+        // changeset leaves as it was is not looked up again (a one-field edit of a full article
+        // spent a slug query and a media lookup per commit on them).
+        let previous = try self.committedState(state.id)
+        let before = previous?.deleted == false ? previous?.data : nil
         if let slug = state.data["slug"]?.stringValue {
             if let other = slugs[slug], other != state.id {
                 throw self.integrity("duplicate_slug", "two articles in this changeset use the slug \"\(slug)\"", ["slug": .string(slug), "id": .string(other), "opIndex": opIndex])
             }
             slugs[slug] = state.id
-            if let holder = try self.read({ try self.reader.liveArticleID(slug: slug) }), holder != state.id {
+            if before?["slug"]?.stringValue != slug, let holder = try self.read({ try self.reader.liveArticleID(slug: slug) }), holder != state.id {
                 let holderNow = try self.current(holder)
                 if let holderNow, !holderNow.deleted, holderNow.data["slug"]?.stringValue == slug {
                     throw self.integrity("duplicate_slug", "the slug \"\(slug)\" is already used by article \(holder)", ["slug": .string(slug), "id": .string(holder), "opIndex": opIndex])
@@ -428,9 +435,13 @@ public struct ChangesetApplier {
             }
         }
         var mediaRefs: [(field: String, id: String)] = []
-        if let lead = state.data["leadMediaId"]?.stringValue { mediaRefs.append(("leadMediaId", lead)) }
-        for (position, block) in (state.data["body"]?.arrayValue ?? []).enumerated() where block["type"] == "media" {
-            if let mediaID = block["mediaId"]?.stringValue { mediaRefs.append(("body[\(position)].mediaId", mediaID)) }
+        if let lead = state.data["leadMediaId"]?.stringValue, before?["leadMediaId"] != state.data["leadMediaId"] {
+            mediaRefs.append(("leadMediaId", lead))
+        }
+        if before?["body"] != state.data["body"] {
+            for (position, block) in (state.data["body"]?.arrayValue ?? []).enumerated() where block["type"] == "media" {
+                if let mediaID = block["mediaId"]?.stringValue { mediaRefs.append(("body[\(position)].mediaId", mediaID)) }
+            }
         }
         for reference in mediaRefs where try !self.isLive(reference.id.lowercased(), type: .media) {
             throw self.integrity(
@@ -440,7 +451,6 @@ public struct ChangesetApplier {
             )
         }
         if state.data["status"] == "published", let lead = state.data["leadMediaId"]?.stringValue {
-            let previous = try self.committedState(state.id)
             let publishing = previous == nil || previous?.deleted == true || previous?.data["status"] != "published"
                 || previous?.data["leadMediaId"] != state.data["leadMediaId"]
             let media = try self.current(lead.lowercased())

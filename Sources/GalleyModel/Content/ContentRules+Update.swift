@@ -220,13 +220,22 @@ extension ContentRules {
             guard let leftDouble = left.doubleValue, let rightDouble = right.doubleValue else { return false }
             return leftDouble == rightDouble
         case (.array(let left), .array(let right)):
-            return left.count == right.count && zip(left, right).allSatisfy { Self.sameValue($0, $1) }
+            guard left.count == right.count else { return false }
+            // An edit that leaves a body alone keeps its storage: equal without a walk of the
+            // 300-1,500 words (the walk was ~5% of the writer's time per one-field edit).
+            if Self.sharesStorage(left, right) { return true }
+            return zip(left, right).allSatisfy { Self.sameValue($0, $1) }
         case (.object(let left), .object(let right)):
+            if Self.sharesStorage(left.keys, right.keys), Self.sharesStorage(left.values, right.values) { return true }
             for (key, value) in left where !Self.sameValue(value, right[key]) { return false }
             for (key, value) in right where left[key] == nil && !value.isNull { return false }
             return true
         default:
             return false
         }
+    }
+
+    private static func sharesStorage<Element>(_ left: [Element], _ right: [Element]) -> Bool {
+        left.withUnsafeBufferPointer { left in right.withUnsafeBufferPointer { right in left.baseAddress == right.baseAddress && left.count == right.count } }
     }
 }

@@ -453,9 +453,8 @@ public struct ChangesetApplier {
         if state.data["status"] == "published", let lead = state.data["leadMediaId"]?.stringValue {
             let publishing = previous == nil || previous?.deleted == true || previous?.data["status"] != "published"
                 || previous?.data["leadMediaId"] != state.data["leadMediaId"]
-            let media = try self.current(lead.lowercased())
-            let creator = media?.data["credit"]?["creator"]?.stringValue?.trimmingCharacters(in: .whitespaces) ?? ""
-            if publishing, creator.isEmpty {
+            // The lead's credit is read only when this changeset publishes (or re-leads) the article.
+            if publishing, try self.current(lead.lowercased())?.data["credit"]?["creator"]?.stringValue?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
                 throw self.integrity(
                     "uncredited_lead_media",
                     "article \(state.id) cannot be published: its lead media \(lead) has no credit.creator",

@@ -42,6 +42,12 @@ public final class GalleyClient: Sendable {
         try await self.connection.call(method, params: .object(params))
     }
 
+    /// Sends a call now and returns a task that waits for its result; calls started one after
+    /// another reach the server in that order.
+    public func start(_ method: String, _ params: JSONObject = [:]) -> Task<JSONValue, any Error> {
+        self.connection.start(method, params: .object(params))
+    }
+
     public func close() async {
         await self.connection.close()
     }

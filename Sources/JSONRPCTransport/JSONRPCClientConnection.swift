@@ -117,11 +117,30 @@ public final class JSONRPCClientConnection: Sendable {
         var request: JSONObject = ["jsonrpc": "2.0", "id": .number(JSONNumber(id)), "method": .string(method)]
         if let params { request["params"] = params }
         let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONObject, any Error>) in
-            self.router.expect(.number(JSONNumber(id)), continuation)
+            self.router.expect(.number(JSONNumber(id))) { continuation.resume(with: $0) }
             self.send(JSONWriter.bytes(.object(request))) { error in
                 self.router.fail(.number(JSONNumber(id)), error)
             }
         }
+        return try Self.result(of: reply)
+    }
+
+    /// Sends a request now and returns a task that waits for its reply. Requests started one after
+    /// another go out in that order (calls made from separate tasks may not), so a caller can have
+    /// the server read the next request while it still answers this one.
+    public func start(_ method: String, params: JSONValue? = nil) -> Task<JSONValue, any Error> {
+        let id = self.nextID.add(1, ordering: .relaxed).newValue
+        var request: JSONObject = ["jsonrpc": "2.0", "id": .number(JSONNumber(id)), "method": .string(method)]
+        if let params { request["params"] = params }
+        let promise = self.channel.eventLoop.makePromise(of: JSONObject.self)
+        self.router.expect(.number(JSONNumber(id))) { promise.completeWith($0) }
+        self.send(JSONWriter.bytes(.object(request))) { error in
+            self.router.fail(.number(JSONNumber(id)), error)
+        }
+        return Task { try Self.result(of: try await promise.futureResult.get()) }
+    }
+
+    private static func result(of reply: JSONObject) throws -> JSONValue {
         if let error = reply["error"] {
             throw JSONRPCError(json: error) ?? JSONRPCError(code: -32603, message: "malformed error object")
         }
@@ -168,7 +187,7 @@ public final class JSONRPCClientConnection: Sendable {
 /// Matches replies to waiting calls. Shared between callers (any task) and the channel handler.
 final class ReplyRouter: Sendable {
     private struct State {
-        var pending: [RequestID: CheckedContinuation<JSONObject, any Error>] = [:]
+        var pending: [RequestID: @Sendable (Result<JSONObject, any Error>) -> Void] = [:]
         var rawWaiters: [CheckedContinuation<JSONValue, any Error>] = []
         var closed = false
     }
@@ -181,17 +200,17 @@ final class ReplyRouter: Sendable {
         self.notifications = notifications
     }
 
-    func expect(_ id: RequestID, _ continuation: CheckedContinuation<JSONObject, any Error>) {
+    func expect(_ id: RequestID, _ waiter: @escaping @Sendable (Result<JSONObject, any Error>) -> Void) {
         let closed = self.state.withLockedValue { state -> Bool in
             if state.closed { return true }
-            state.pending[id] = continuation
+            state.pending[id] = waiter
             return false
         }
-        if closed { continuation.resume(throwing: ClientError.connectionClosed) }
+        if closed { waiter(.failure(ClientError.connectionClosed)) }
     }
 
     func fail(_ id: RequestID, _ error: any Error) {
-        self.state.withLockedValue { $0.pending.removeValue(forKey: id) }?.resume(throwing: error)
+        self.state.withLockedValue { $0.pending.removeValue(forKey: id) }?(.failure(error))
     }
 
     func expectRaw(_ continuation: CheckedContinuation<JSONValue, any Error>) {
@@ -217,7 +236,7 @@ final class ReplyRouter: Sendable {
             if let rawID = object["id"], let id = RequestID(json: rawID), id != .null,
                 let waiter = self.state.withLockedValue({ $0.pending.removeValue(forKey: id) })
             {
-                waiter.resume(returning: object)
+                waiter(.success(object))
                 return
             }
         }
@@ -234,7 +253,7 @@ final class ReplyRouter: Sendable {
             }
             return (Array(state.pending.values), state.rawWaiters)
         }
-        for waiter in pending { waiter.resume(throwing: ClientError.connectionClosed) }
+        for waiter in pending { waiter(.failure(ClientError.connectionClosed)) }
         for waiter in raw { waiter.resume(throwing: ClientError.connectionClosed) }
         self.notifications.finish()
     }

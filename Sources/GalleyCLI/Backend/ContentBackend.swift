@@ -40,6 +40,10 @@ public protocol ContentBackend: Sendable {
     /// Commits (or, with `dryRun`, checks) one changeset (`changeset.commit`). Online this is
     /// durable on return; in a replica it is queued to the outbox.
     func commit(_ changeset: ChangesetRequest) async throws -> JSONObject
+    /// Sends a changeset now and returns a task that waits for its outcome, or nil where the
+    /// backend cannot take one changeset while it commits another (then `commit` is used).
+    /// Changesets started one after another arrive in that order.
+    func startCommit(_ changeset: ChangesetRequest) -> Task<JSONObject, any Error>?
     /// A changeset that undoes changeset `seq` (`changeset.revert`).
     func revert(seq: Int, id: String, message: String?, force: Bool) async throws -> JSONObject
 
@@ -181,4 +185,7 @@ extension ContentBackend {
         } while cursor != nil
         return items
     }
+
+    /// Where nothing else is said: no changeset is sent while another commits.
+    public func startCommit(_ changeset: ChangesetRequest) -> Task<JSONObject, any Error>? { nil }
 }

@@ -132,6 +132,21 @@ public final class OnlineBackend: ContentBackend {
         try await self.object("changeset.commit", changeset.params)
     }
 
+    public func startCommit(_ changeset: ChangesetRequest) -> Task<JSONObject, any Error>? {
+        let call = self.client.start("changeset.commit", changeset.params)
+        let location = self.location
+        return Task {
+            let result: JSONValue
+            do {
+                result = try await call.value
+            } catch let error as ClientError {
+                throw CLIError.cannotConnect("lost the connection to \(location) (\(error)). Check that galleyd is still running and try again.")
+            }
+            guard let object = result.objectValue else { throw CLIError.server("changeset.commit returned \(result.typeName), not an object") }
+            return object
+        }
+    }
+
     public func revert(seq: Int, id: String, message: String?, force: Bool) async throws -> JSONObject {
         var params: JSONObject = ["seq": .number(JSONNumber(seq)), "id": .string(id)]
         if let message { params["message"] = .string(message) }

@@ -197,12 +197,30 @@ public struct Importer: Sendable {
             return summary
         }
         var done = 0
-        for chunk in chunks {
-            try await self.commit(chunk, message: message, dryRun: dryRun, summary: &summary)
+        // Each changeset after the first is sent while the one before it commits, so galleyd reads
+        // and checks it while its writer is busy (the client and server otherwise took turns).
+        var ahead: Task<JSONObject, any Error>?
+        defer { ahead?.cancel() }
+        for (index, chunk) in chunks.enumerated() {
+            var first = ahead
+            ahead = nil
+            if !dryRun, index + 1 < chunks.count {
+                if first == nil { first = self.backend.startCommit(Self.request(chunk, message: message, dryRun: dryRun)) }
+                if first != nil { ahead = self.backend.startCommit(Self.request(chunks[index + 1], message: message, dryRun: dryRun)) }
+            }
+            try await self.commit(chunk, message: message, dryRun: dryRun, summary: &summary, sent: first)
             done += chunk.count
             progress?("importing", done, planned.count)
         }
         return summary
+    }
+
+    /// The changeset of `ops`; its id is derived from its content, so a run of the same import
+    /// again replays it instead of writing twice.
+    static func request(_ ops: [PlannedOp], message: String, dryRun: Bool) -> ChangesetRequest {
+        let ops = ops.map(\.op)
+        let id = UUIDv5.make(namespace: UUIDv5.galleyNamespace, name: "import:" + JSONWriter.string(["message": .string(message), "ops": .array(ops)]))
+        return ChangesetRequest(id: id, message: message, ops: ops, dryRun: dryRun)
     }
 
     /// Splits ops into changesets of at most `maximumOps` ops and `maximumBytes` bytes of JSON (an
@@ -226,14 +244,25 @@ public struct Importer: Sendable {
     }
 
     /// Commits one chunk; ops the server names as the cause of a refusal are taken out (and
-    /// reported), then the rest is tried again.
-    private func commit(_ chunk: [PlannedOp], message: String, dryRun: Bool, summary: inout Summary) async throws {
+    /// reported), then the rest is tried again. `sent` is the chunk already sent while the one
+    /// before it committed: its success counts, but a refusal may only mean it arrived before what
+    /// it builds on was committed, so the chunk is then sent again as if it had not been.
+    private func commit(_ chunk: [PlannedOp], message: String, dryRun: Bool, summary: inout Summary, sent: Task<JSONObject, any Error>?) async throws {
         var remaining = chunk
+        var sent = sent
         while !remaining.isEmpty {
-            let ops = remaining.map(\.op)
-            let id = UUIDv5.make(namespace: UUIDv5.galleyNamespace, name: "import:" + JSONWriter.string(["message": .string(message), "ops": .array(ops)]))
             do {
-                let result = try await self.backend.commit(ChangesetRequest(id: id, message: message, ops: ops, dryRun: dryRun))
+                let result: JSONObject
+                if let early = sent {
+                    sent = nil
+                    do {
+                        result = try await early.value
+                    } catch is JSONRPCError {
+                        continue
+                    }
+                } else {
+                    result = try await self.backend.commit(Self.request(remaining, message: message, dryRun: dryRun))
+                }
                 if let seq = result["seq"]?.intValue { summary.changesets.append(seq) }
                 summary.count(remaining)
                 return

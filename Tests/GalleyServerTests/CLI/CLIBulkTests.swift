@@ -110,6 +110,35 @@ extension CLIProcessTests {
             try await target.stop()
         }
 
+        /// Each changeset after the first is sent while the one before it commits. An entity the
+        /// target refuses in one changeset makes what refers to it in the next fail too, and
+        /// nothing else: every other entity arrives, each failure is reported once with its reason.
+        @Test func importInChangesetsSentAheadReportsARefusalAndWhatDependsOnIt() async throws {
+            let source = try await CLIHarness.start()
+            let target = try await CLIHarness.start()
+            for headline in ["Delegations meet", "Related one", "Related two", "Related three"] {
+                try await source.ok(["article", "new", "--headline", headline, "-m", "s"])
+            }
+            for related in ["related-one", "related-two", "related-three"] {
+                try await source.ok(["link", "add", "delegations-meet", related, "-m", "l"])
+            }
+            let file = source.directory + "/content.ndjson"
+            try await source.ok(["export"]).write(toFile: file, atomically: true, encoding: .utf8)
+            // The target already has an article with the slug "related-one" (under another id).
+            try await target.ok(["article", "new", "--headline", "Related one", "-m", "t"])
+
+            // Changesets of two: [meet, one], [two, three], [link, link], [link]; "one" is refused.
+            let run = try await target.galley(["import", file, "--apply", "-m", "Copy", "--chunk-size", "2"])
+            #expect(run.status == 1)
+            #expect(run.stdout.contains("5 created, 0 updated, 0 unchanged, 2 failed"), "\(run.stdout)")
+            #expect(run.stderr.components(separatedBy: "\n").filter { $0.contains("duplicate_slug") }.count == 1, "\(run.stderr)")
+            #expect(run.stderr.components(separatedBy: "\n").filter { $0.contains("link") }.count == 1, "\(run.stderr)")
+            let links = try await target.json(["link", "list", "delegations-meet"]).arrayValue ?? []
+            #expect(links.count == 2)
+            try await source.stop()
+            try await target.stop()
+        }
+
         /// Every entity of an export, by id: its type and stored fields without the server-set ones.
         static func entities(_ export: String) throws -> [String: JSONValue] {
             var entities: [String: JSONValue] = [:]

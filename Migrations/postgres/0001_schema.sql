@@ -26,7 +26,9 @@ CREATE TABLE seq_counter (
 );
 INSERT INTO seq_counter (id, v) VALUES (1, 0);
 
--- One row per committed changeset; `submitted` is the canonical JSON of {message, ops} as sent.
+-- One row per committed changeset; `submitted` records {message, ops} as sent, for the replay
+-- check: a `sha256:` digest of their canonical JSON (SubmissionDigest), or, in rows written
+-- before 2026-11-29, the JSON itself.
 CREATE TABLE changeset (
     seq          BIGINT PRIMARY KEY,
     id           TEXT NOT NULL UNIQUE,

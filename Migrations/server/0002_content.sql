@@ -1,8 +1,9 @@
 -- Content: every write is a changeset; entities keep their current state and every version.
 
 -- One row per committed changeset. `seq` comes from seq_counter (commit order, gapless).
--- `submitted` is the canonical JSON of {message, ops} as the client sent them, compared on a
--- retry with the same id (same content: replay; different content: changeset_id_reused).
+-- `submitted` records {message, ops} as the client sent them, compared on a retry with the same
+-- id (same content: replay; different content: changeset_id_reused): since 2026-11-29 a
+-- `sha256:` digest of their canonical JSON (SubmissionDigest), before that the JSON itself.
 CREATE TABLE changeset (
     seq          INTEGER PRIMARY KEY,
     id           TEXT NOT NULL UNIQUE,

@@ -203,7 +203,7 @@ final class PostgresCommitter: Sendable {
             )
         else { return nil }
         let seq: Int64 = try existing.get("seq")
-        guard try JSONParser.parse(try existing.get("submitted", as: String.self)) == submission.submitted else {
+        guard try SubmissionDigest.matches(try existing.get("submitted", as: String.self), submission.submitted) else {
             throw ChangesetError.integrity(
                 kind: "changeset_id_reused",
                 message: "changeset \(submission.id) was already committed (seq \(seq)) with different content; use a new id",

@@ -10,7 +10,7 @@ import PostgresNIO
 /// committer collects them all at COMMIT.
 enum PostgresIndexWriter {
     static func write(_ outcome: ChangesetOutcome, submission: ChangesetSubmission, seq: Int64, committedAt: String, on connection: BlockingConnection) {
-        let submitted = JSONWriter.string(submission.submitted)
+        let submitted = SubmissionDigest.of(submission.submitted)
         let ops = JSONWriter.string(.array(outcome.committedOps))
         let results = JSONWriter.string(.array(outcome.results.map(\.json)))
         connection.send(

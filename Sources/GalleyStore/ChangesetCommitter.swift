@@ -166,8 +166,7 @@ final class ChangesetCommitter: Sendable {
             db.cachedStatement(sql: "SELECT seq, submitted, committed_at, author, message, results FROM changeset WHERE id = ?"),
             arguments: [submission.id]
         ) {
-            let submitted = try JSONParser.parse(existing["submitted"] as String)
-            guard submitted == submission.submitted else {
+            guard try SubmissionDigest.matches(existing["submitted"], submission.submitted) else {
                 throw ChangesetError.integrity(
                     kind: "changeset_id_reused",
                     message: "changeset \(submission.id) was already committed (seq \(existing["seq"] as Int64)) with different content; use a new id",

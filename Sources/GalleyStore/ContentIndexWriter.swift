@@ -16,7 +16,7 @@ enum ContentIndexWriter {
         ).execute(
             arguments: [
                 seq, submission.id, submission.message, submission.author, committedAt,
-                JSONWriter.string(submission.submitted),
+                SubmissionDigest.of(submission.submitted),
                 JSONWriter.string(.array(outcome.committedOps)),
                 JSONWriter.string(.array(outcome.results.map(\.json))),
             ]

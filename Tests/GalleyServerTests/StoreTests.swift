@@ -154,6 +154,43 @@ import Testing
 
     /// The current document lives only in the entity's newest version row, so `check` must notice
     /// when that row is missing (the entity would vanish from every read).
+    /// The changeset table keeps a digest of what was submitted; a row written before digests
+    /// keeps the JSON itself. A retry with the same id replays on either, in any member order,
+    /// and is refused with other content on either.
+    @Test func aRetryIsComparedWithADigestAndWithTheTextOfOlderRows() async throws {
+        let directory = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(directory) }
+        let (digested, legacy) = (UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
+        @Sendable func submission(_ id: String, headline: String, membersReversed: Bool = false) throws -> ChangesetSubmission {
+            let data: JSONObject = membersReversed ? ["section": "world", "headline": .string(headline)] : ["headline": .string(headline), "section": "world"]
+            let op: JSONValue = ["op": "create", "type": "article", "data": .object(data)]
+            return ChangesetSubmission(id: id, message: "m", ops: [try ChangesetOp.parse(op, index: 0).get()], submitted: ["message": "m", "ops": [op]], author: "t", dryRun: false)
+        }
+        do {
+            let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+            _ = try await store.commit(try submission(digested, headline: "Digested"))
+            _ = try await store.commit(try submission(legacy, headline: "Legacy"))
+            try await store.close()
+        }
+        let queue = try DatabaseQueue(path: directory + "/galley.sqlite")
+        let stored = try await queue.read { db in try String.fetchOne(db, sql: "SELECT submitted FROM changeset WHERE id = ?", arguments: [digested]) }
+        #expect(stored?.hasPrefix("sha256:") == true && stored?.count == 7 + 64)
+        let legacyText = JSONWriter.string(try submission(legacy, headline: "Legacy").submitted)
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE changeset SET submitted = ? WHERE id = ?", arguments: [legacyText, legacy])
+        }
+        try queue.close()
+
+        let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+        for id in [digested, legacy] {
+            let headline = id == digested ? "Digested" : "Legacy"
+            #expect(try await store.commit(try submission(id, headline: headline, membersReversed: true)).replayed)
+            await #expect(throws: ChangesetError.self) { try await store.commit(try submission(id, headline: "Other")) }
+        }
+        #expect(try await store.listArticles(ArticleFilter()).count == 2)
+        try await store.close()
+    }
+
     @Test func checkReportsAnEntityWhoseCurrentVersionIsMissing() async throws {
         let directory = try TemporaryDirectory.make()
         defer { TemporaryDirectory.remove(directory) }

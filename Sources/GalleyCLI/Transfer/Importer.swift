@@ -33,6 +33,7 @@ public struct Importer: Sendable {
         public var updated = 0
         public var unchanged = 0
         public var failures: [Failure] = []
+        /// The seqs of the committed changesets, in ascending order.
         public var changesets: [Int] = []
         /// False when a dry run could only check locally (more than one changeset: later ones
         /// depend on earlier ones being committed).
@@ -212,6 +213,9 @@ public struct Importer: Sendable {
             done += chunk.count
             progress?("importing", done, planned.count)
         }
+        // Two changesets sent one right after the other may commit in either order (galleyd reads
+        // them in parallel; one that needs the other is refused and sent again after it).
+        summary.changesets.sort()
         return summary
     }
 

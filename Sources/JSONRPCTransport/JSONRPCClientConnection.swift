@@ -113,14 +113,8 @@ public final class JSONRPCClientConnection: Sendable {
 
     /// Calls `method` and returns its `result`; a JSON-RPC error reply is thrown as ``JSONRPCError``.
     public func call(_ method: String, params: JSONValue? = nil) async throws -> JSONValue {
-        let id = self.nextID.add(1, ordering: .relaxed).newValue
-        var request: JSONObject = ["jsonrpc": "2.0", "id": .number(JSONNumber(id)), "method": .string(method)]
-        if let params { request["params"] = params }
         let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONObject, any Error>) in
-            self.router.expect(.number(JSONNumber(id))) { continuation.resume(with: $0) }
-            self.send(JSONWriter.bytes(.object(request))) { error in
-                self.router.fail(.number(JSONNumber(id)), error)
-            }
+            self.request(method, params: params) { continuation.resume(with: $0) }
         }
         return try Self.result(of: reply)
     }
@@ -129,15 +123,21 @@ public final class JSONRPCClientConnection: Sendable {
     /// another go out in that order (calls made from separate tasks may not), so a caller can have
     /// the server read the next request while it still answers this one.
     public func start(_ method: String, params: JSONValue? = nil) -> Task<JSONValue, any Error> {
-        let id = self.nextID.add(1, ordering: .relaxed).newValue
-        var request: JSONObject = ["jsonrpc": "2.0", "id": .number(JSONNumber(id)), "method": .string(method)]
-        if let params { request["params"] = params }
         let promise = self.channel.eventLoop.makePromise(of: JSONObject.self)
-        self.router.expect(.number(JSONNumber(id))) { promise.completeWith($0) }
-        self.send(JSONWriter.bytes(.object(request))) { error in
-            self.router.fail(.number(JSONNumber(id)), error)
-        }
+        self.request(method, params: params) { promise.completeWith($0) }
         return Task { try Self.result(of: try await promise.futureResult.get()) }
+    }
+
+    /// Registers `reply` for a new request id, then sends the request (before returning, so
+    /// requests leave in the order this is called).
+    private func request(_ method: String, params: JSONValue?, reply: @escaping @Sendable (Result<JSONObject, any Error>) -> Void) {
+        let id = RequestID.number(JSONNumber(self.nextID.add(1, ordering: .relaxed).newValue))
+        var request: JSONObject = ["jsonrpc": "2.0", "id": id.json, "method": .string(method)]
+        if let params { request["params"] = params }
+        self.router.expect(id, reply)
+        self.send(JSONWriter.bytes(.object(request))) { error in
+            self.router.fail(id, error)
+        }
     }
 
     private static func result(of reply: JSONObject) throws -> JSONValue {

@@ -44,12 +44,19 @@ public final class OnlineBackend: ContentBackend {
         do {
             return try await self.client.call(method, params)
         } catch let error as ClientError {
-            throw CLIError.cannotConnect("lost the connection to \(self.location) (\(error)). Check that galleyd is still running and try again.")
+            throw Self.connectionLost(error, location: self.location)
         }
     }
 
     private func object(_ method: String, _ params: JSONObject) async throws -> JSONObject {
-        let result = try await self.call(method, params)
+        try Self.object(method, try await self.call(method, params))
+    }
+
+    private static func connectionLost(_ error: ClientError, location: String) -> CLIError {
+        CLIError.cannotConnect("lost the connection to \(location) (\(error)). Check that galleyd is still running and try again.")
+    }
+
+    private static func object(_ method: String, _ result: JSONValue) throws -> JSONObject {
         guard let object = result.objectValue else { throw CLIError.server("\(method) returned \(result.typeName), not an object") }
         return object
     }
@@ -136,14 +143,11 @@ public final class OnlineBackend: ContentBackend {
         let call = self.client.start("changeset.commit", changeset.params)
         let location = self.location
         return Task {
-            let result: JSONValue
             do {
-                result = try await call.value
+                return try Self.object("changeset.commit", try await call.value)
             } catch let error as ClientError {
-                throw CLIError.cannotConnect("lost the connection to \(location) (\(error)). Check that galleyd is still running and try again.")
+                throw Self.connectionLost(error, location: location)
             }
-            guard let object = result.objectValue else { throw CLIError.server("changeset.commit returned \(result.typeName), not an object") }
-            return object
         }
     }
 

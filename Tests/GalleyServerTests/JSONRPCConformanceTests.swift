@@ -246,6 +246,23 @@ import Testing
         }
     }
 
+    /// Calls started without waiting (what `galley import` sends ahead) each get their own reply or
+    /// error; one started on a closed connection fails instead of waiting forever.
+    @Test func startedCallsGetTheirOwnRepliesAndFailOnAClosedConnection() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            let ping = client.start("server.ping")
+            let unknown = client.start("article.frobnicate")
+            let info = client.start("server.info")
+            #expect(try await ping.value == [:])
+            let error = await #expect(throws: JSONRPCError.self) { try await unknown.value }
+            #expect(error?.code == -32601)
+            #expect(try await info.value["name"] == "galleyd")
+            await client.close()
+            await #expect(throws: ClientError.self) { try await client.start("server.ping").value }
+        }
+    }
+
     @Test func unknownMissingAndMistypedParamsAreAllNamed() async throws {
         try await TestServer.with { server in
             let client = try await server.client()

@@ -88,7 +88,8 @@ public enum PostgresMigrator {
     }
 
     /// The bookkeeping tables, made idempotently. Two runs racing on CREATE TABLE IF NOT EXISTS
-    /// can still collide in the catalog (a unique violation): the loser tries again.
+    /// can still collide in the catalog, as a unique violation (23505) or as the table's row type
+    /// already existing (42710, seen in CI): the loser tries again.
     private static func createBookkeeping(_ connection: PostgresConnection, logger: Logger) async throws {
         for attempt in 1...5 {
             do {
@@ -96,7 +97,7 @@ public enum PostgresMigrator {
                 try await connection.query("CREATE TABLE IF NOT EXISTS galley_migration_lock (id INTEGER PRIMARY KEY)", logger: logger)
                 try await connection.query("INSERT INTO galley_migration_lock (id) VALUES (1) ON CONFLICT DO NOTHING", logger: logger)
                 return
-            } catch let error as PSQLError where attempt < 5 && error.serverInfo?[.sqlState] == "23505" {
+            } catch let error as PSQLError where attempt < 5 && ["23505", "42710"].contains(error.serverInfo?[.sqlState]) {
                 try await Task.sleep(for: .milliseconds(50 * attempt))
             }
         }

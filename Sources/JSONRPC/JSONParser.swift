@@ -52,6 +52,48 @@ public enum JSONParser {
         return try result.get()
     }
 
+    /// The members of the object `bytes[range]` holds, in order, each with the byte range of its
+    /// value's text (offsets into `bytes`): the text is checked exactly as ``parse(_:maxDepth:)``
+    /// checks it, but no value is built. For a reader that needs a few members of a large text
+    /// and passes the rest on as it is (a replica keeps each pulled document's text).
+    public static func members(
+        of bytes: UnsafeRawBufferPointer, in range: Range<Int>, maxDepth: Int = 128
+    ) throws(JSONParseError) -> [(name: String, value: Range<Int>)] {
+        var parser = try Self.scanner(bytes, range, maxDepth: maxDepth)
+        var members: [(name: String, value: Range<Int>)] = []
+        try parser.scanContainer(open: 0x7B) { parser throws(JSONParseError) in
+            let name = try parser.parseMemberName()
+            let start = parser.index
+            try parser.skipValue()
+            members.append((name, range.lowerBound + start..<range.lowerBound + parser.index))
+        }
+        return members
+    }
+
+    /// The elements of the array `bytes[range]` holds, as byte ranges (offsets into `bytes`),
+    /// checked as ``members(of:in:maxDepth:)`` checks members.
+    public static func elements(
+        of bytes: UnsafeRawBufferPointer, in range: Range<Int>, maxDepth: Int = 128
+    ) throws(JSONParseError) -> [Range<Int>] {
+        var parser = try Self.scanner(bytes, range, maxDepth: maxDepth)
+        var elements: [Range<Int>] = []
+        try parser.scanContainer(open: 0x5B) { parser throws(JSONParseError) in
+            let start = parser.index
+            try parser.skipValue()
+            elements.append(range.lowerBound + start..<range.lowerBound + parser.index)
+        }
+        return elements
+    }
+
+    private static func scanner(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, maxDepth: Int) throws(JSONParseError) -> _JSONByteParser {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "the range is outside the bytes")
+        guard let base = bytes.baseAddress, !range.isEmpty else {
+            throw JSONParseError(kind: .empty, offset: 0, message: "the input is empty")
+        }
+        return _JSONByteParser(
+            bytes: base.assumingMemoryBound(to: UInt8.self) + range.lowerBound, count: range.count, maxDepth: maxDepth)
+    }
+
     public static func parse(_ string: String, maxDepth: Int = 128) throws(JSONParseError) -> JSONValue {
         var string = string
         let result = string.withUTF8 { buffer -> Result<JSONValue, JSONParseError> in
@@ -217,6 +259,144 @@ private struct _JSONByteParser {
         }
     }
 
+    // MARK: Scanning without building
+
+    /// Walks the one array or object (`open` is its opening byte) that is the whole input,
+    /// calling `each` with `index` on every member name (object) or element (array); `each` must
+    /// consume it. Whitespace around the container is allowed, anything else after it is not.
+    mutating func scanContainer(
+        open: UInt8, _ each: (inout _JSONByteParser) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        let close: UInt8 = open == ASCII.openBrace ? ASCII.closeBrace : ASCII.closeBracket
+        let what = open == ASCII.openBrace ? "an object" : "an array"
+        self.skipWhitespace()
+        guard self.index < self.count, self.bytes[self.index] == open else { throw self.unexpected(expecting: what) }
+        guard self.maxDepth > 0 else { throw self.tooDeep() }
+        self.index += 1
+        self.skipWhitespace()
+        if self.index < self.count, self.bytes[self.index] == close {
+            self.index += 1
+        } else {
+            while true {
+                try each(&self)
+                self.skipWhitespace()
+                guard self.index < self.count else {
+                    throw self.unexpected(expecting: open == ASCII.openBrace ? "',' or '}'" : "',' or ']'")
+                }
+                if self.bytes[self.index] == ASCII.comma {
+                    self.index += 1
+                    self.skipWhitespace()
+                } else if self.bytes[self.index] == close {
+                    self.index += 1
+                    break
+                } else {
+                    throw self.unexpected(expecting: open == ASCII.openBrace ? "',' or '}'" : "',' or ']'")
+                }
+            }
+        }
+        self.skipWhitespace()
+        guard self.index == self.count else { throw self.unexpected(expecting: "the end of the input") }
+    }
+
+    /// Steps over one value (of any nesting) at `index`, checking it as `parseValueTree` does
+    /// (the container being scanned counts as one level of nesting), without building it.
+    mutating func skipValue() throws(JSONParseError) {
+        var isObject: [Bool] = []
+        skipValue: while true {
+            guard self.index < self.count else { throw self.unexpected(expecting: "a value") }
+            switch self.bytes[self.index] {
+            case ASCII.openBrace:
+                guard isObject.count + 1 < self.maxDepth else { throw self.tooDeep() }
+                self.index += 1
+                self.skipWhitespace()
+                if self.index < self.count, self.bytes[self.index] == ASCII.closeBrace {
+                    self.index += 1
+                } else {
+                    isObject.append(true)
+                    try self.skipMemberName()
+                    continue skipValue
+                }
+            case ASCII.openBracket:
+                guard isObject.count + 1 < self.maxDepth else { throw self.tooDeep() }
+                self.index += 1
+                self.skipWhitespace()
+                if self.index < self.count, self.bytes[self.index] == ASCII.closeBracket {
+                    self.index += 1
+                } else {
+                    isObject.append(false)
+                    continue skipValue
+                }
+            case ASCII.quote:
+                self.index += 1
+                try self.skipString()
+            case UInt8(ascii: "t"): try self.expectLiteral("true")
+            case UInt8(ascii: "f"): try self.expectLiteral("false")
+            case UInt8(ascii: "n"): try self.expectLiteral("null")
+            case ASCII.minus, ASCII.zero...ASCII.nine: try self.scanNumber()
+            default: throw self.unexpected(expecting: "a value")
+            }
+            // Close the containers that end here; go on to the next member or element.
+            while let inObject = isObject.last {
+                self.skipWhitespace()
+                guard self.index < self.count else {
+                    throw self.unexpected(expecting: inObject ? "',' or '}'" : "',' or ']'")
+                }
+                let byte = self.bytes[self.index]
+                if byte == ASCII.comma {
+                    self.index += 1
+                    self.skipWhitespace()
+                    if inObject { try self.skipMemberName() }
+                    continue skipValue
+                } else if byte == (inObject ? ASCII.closeBrace : ASCII.closeBracket) {
+                    self.index += 1
+                    isObject.removeLast()
+                } else {
+                    throw self.unexpected(expecting: inObject ? "',' or '}'" : "',' or ']'")
+                }
+            }
+            return
+        }
+    }
+
+    /// `parseMemberName` without making the name.
+    mutating func skipMemberName() throws(JSONParseError) {
+        guard self.index < self.count, self.bytes[self.index] == ASCII.quote else {
+            throw self.unexpected(expecting: "a member name (a string)")
+        }
+        self.index += 1
+        try self.skipString()
+        self.skipWhitespace()
+        guard self.index < self.count, self.bytes[self.index] == ASCII.colon else {
+            throw self.unexpected(expecting: "':'")
+        }
+        self.index += 1
+        self.skipWhitespace()
+    }
+
+    /// `parseString` without making the string (escapes are still checked, into `scratch`).
+    mutating func skipString() throws(JSONParseError) {
+        while self.index < self.count {
+            let byte = self.bytes[self.index]
+            if byte == ASCII.quote {
+                self.index += 1
+                return
+            } else if byte == ASCII.backslash {
+                var buffer = self.scratch
+                self.scratch = []
+                buffer.removeAll(keepingCapacity: true)
+                defer { self.scratch = buffer }
+                try self.parseEscape(into: &buffer)
+            } else if byte < 0x20 {
+                throw self.controlCharacter(byte)
+            } else if byte < 0x80 {
+                self.index += 1
+            } else {
+                try self.skipUTF8Sequence()
+            }
+        }
+        throw self.unexpected(expecting: "'\"' to end the string")
+    }
+
     /// Parses `"name"` and the `:` after it, leaving `index` on the member's value.
     mutating func parseMemberName() throws(JSONParseError) -> String {
         guard self.index < self.count, self.bytes[self.index] == ASCII.quote else {
@@ -260,6 +440,12 @@ private struct _JSONByteParser {
     /// `-? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?`, kept as text.
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = self.index
+        try self.scanNumber()
+        return JSONNumber(uncheckedText: self.text(from: start, to: self.index))
+    }
+
+    /// Steps over the number at `index`, checking its grammar.
+    mutating func scanNumber() throws(JSONParseError) {
         if self.bytes[self.index] == ASCII.minus { self.index += 1 }
         guard self.index < self.count, Self.isDigit(self.bytes[self.index]) else {
             throw self.unexpected(expecting: "a digit")
@@ -290,7 +476,6 @@ private struct _JSONByteParser {
             }
             self.skipDigits()
         }
-        return JSONNumber(uncheckedText: self.text(from: start, to: self.index))
     }
 
     @inline(__always)

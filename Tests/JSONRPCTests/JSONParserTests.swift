@@ -388,4 +388,99 @@ struct JSONTestSuiteCorpusTests {
             #expect(try JSONParser.parse(JSONWriter.prettyString(value)) == value, "\(name)")
         }
     }
+
+    @Test func scanningAnObjectOrArrayAgreesWithParsingOnEveryFile() throws {
+        for name in Corpus.files("y_") + Corpus.files("n_") + Corpus.files("i_") {
+            let bytes = try Corpus.contents(name)
+            let parsed = Result { () throws(JSONParseError) in try parse(bytes) }
+            switch parsed {
+            case .success(.object(let object)):
+                // Every member is listed; as in parsing, a later duplicate name is the one that counts.
+                let members = try scannedMembers(bytes)
+                #expect(Set(members.map(\.name)) == Set(object.keys), "\(name)")
+                for (index, member) in members.enumerated() where !members[(index + 1)...].contains(where: { $0.name == member.name }) {
+                    #expect(try parse(Array(bytes[member.value])) == object[member.name], "\(name): \(member.name)")
+                }
+            case .success(.array(let array)):
+                let elements = try scannedElements(bytes)
+                #expect(try elements.map { try parse(Array(bytes[$0])) } == array, "\(name)")
+            case .success:
+                #expect(throws: JSONParseError.self, "\(name) is not a container") { try scannedMembers(bytes) }
+                #expect(throws: JSONParseError.self, "\(name) is not a container") { try scannedElements(bytes) }
+            case .failure(let error):
+                // Rejected by the parser: rejected by the scanner for the same kind of reason.
+                let scanError = bytes.first == UInt8(ascii: "[") ? scanElementsError(bytes) : scanMembersError(bytes)
+                #expect(scanError != nil, "\(name) was accepted by the scanner")
+                if error.kind != .empty, let scanError {
+                    #expect(scanError.kind == error.kind || scanError.kind == .invalidSyntax, "\(name): \(scanError) against \(error)")
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Scanning members and elements without building values
+
+private func scannedMembers(_ bytes: [UInt8], maxDepth: Int = 128) throws(JSONParseError) -> [(name: String, value: Range<Int>)] {
+    let result = bytes.withUnsafeBytes { raw in
+        Result { () throws(JSONParseError) in try JSONParser.members(of: raw, in: 0..<raw.count, maxDepth: maxDepth) }
+    }
+    return try result.get()
+}
+
+private func scannedElements(_ bytes: [UInt8], maxDepth: Int = 128) throws(JSONParseError) -> [Range<Int>] {
+    let result = bytes.withUnsafeBytes { raw in
+        Result { () throws(JSONParseError) in try JSONParser.elements(of: raw, in: 0..<raw.count, maxDepth: maxDepth) }
+    }
+    return try result.get()
+}
+
+private func scanMembersError(_ bytes: [UInt8]) -> JSONParseError? {
+    do { _ = try scannedMembers(bytes) } catch { return error }
+    return nil
+}
+
+private func scanElementsError(_ bytes: [UInt8]) -> JSONParseError? {
+    do { _ = try scannedElements(bytes) } catch { return error }
+    return nil
+}
+
+@Test func membersGiveEachValuesTextInOrder() throws {
+    let text = Array(#" { "a" : [1, {"b": "\u00e9"}], "s":"x\"y" ,"n":-1.5e3,"o":{} } "#.utf8)
+    let members = try scannedMembers(text)
+    #expect(members.map(\.name) == ["a", "s", "n", "o"])
+    #expect(members.map { String(decoding: text[$0.value], as: UTF8.self) } == [#"[1, {"b": "\u00e9"}]"#, #""x\"y""#, "-1.5e3", "{}"])
+}
+
+@Test func aRangeInsideLargerTextIsScannedAlone() throws {
+    let text = Array(#"{"items":[{"id":"a"},{"id":"b"}],"more":true}"#.utf8)
+    let items = try #require(try scannedMembers(text).first { $0.name == "items" }).value
+    let elements = try text.withUnsafeBytes { raw in try JSONParser.elements(of: raw, in: items) }
+    #expect(elements.map { String(decoding: text[$0], as: UTF8.self) } == [#"{"id":"a"}"#, #"{"id":"b"}"#])
+}
+
+@Test func scanningRejectsWhatParsingRejectsInsideSkippedValues() {
+    // Each is a valid object but for one fault deep inside a member the scanner only steps over.
+    let faults = [
+        #"{"a":{"b":[1,2,]}}"#, #"{"a":"\x"}"#, #"{"a":01}"#, #"{"a":[tru]}"#, #"{"a":"\ud800"}"#, "{\"a\":\"\u{01}\"}",
+        #"{"a":{"b" 1}}"#, #"{"a":1} x"#,
+    ]
+    for fault in faults {
+        #expect(scanMembersError(Array(fault.utf8)) != nil, "\(fault) was accepted")
+    }
+    #expect(scanMembersError([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC0, 0xAF, 0x22, 0x7D])?.kind == .invalidUTF8)
+}
+
+@Test func scanningCountsNestingLikeParsing() {
+    let nested = Array(("{\"a\":" + String(repeating: "[", count: 5) + String(repeating: "]", count: 5) + "}").utf8)
+    // Six levels: the object and five arrays.
+    #expect(parseError(nested, maxDepth: 6) == nil)
+    #expect((try? scannedMembers(nested, maxDepth: 6)) != nil)
+    #expect(parseError(nested, maxDepth: 5)?.kind == .tooDeep)
+    do {
+        _ = try scannedMembers(nested, maxDepth: 5)
+        Issue.record("seven levels were accepted with a limit of five")
+    } catch {
+        #expect(error.kind == .tooDeep)
+    }
 }

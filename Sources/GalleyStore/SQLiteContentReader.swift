@@ -84,18 +84,20 @@ enum EntityRows {
 
     /// An entity as it was at `version`, with its creation metadata from version 1.
     static func version(_ id: String, version: Int, db: Database) throws -> EntityState? {
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: """
-                    SELECT v.*, first.updated_at AS created_at, first.updated_by AS created_by
-                    FROM entity_version v JOIN entity_version first ON first.id = v.id AND first.version = 1
-                    WHERE v.id = ? AND v.version = ?
-                    """),
-                arguments: [id, version]
-            )
-        else { return nil }
         // The query names its columns like the entity table's, so one mapping serves both.
-        return try Self.state(fromEntityRow: row)
+        try self.versionRow(id, version: version, db: db).map(Self.state(fromEntityRow:))
+    }
+
+    /// The row of an entity's `version`, its columns named like the `entity` view's.
+    static func versionRow(_ id: String, version: Int, db: Database) throws -> Row? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT v.*, first.updated_at AS created_at, first.updated_by AS created_by
+                FROM entity_version v JOIN entity_version first ON first.id = v.id AND first.version = 1
+                WHERE v.id = ? AND v.version = ?
+                """),
+            arguments: [id, version]
+        )
     }
 
     static func document(_ text: String) throws -> JSONObject {

@@ -9,8 +9,14 @@ public struct SyncItem: Sendable {
     public var version: Int
     public var seq: Int64
     public var deleted: Bool
-    /// The stored document with its metadata (nil for tombstones).
-    public var state: EntityState
+    public var createdAt: String
+    public var updatedAt: String
+    public var createdBy: String
+    public var updatedBy: String
+    /// The stored document, a JSON object as compact text (nil for tombstones). The SQLite store
+    /// passes the text it holds without parsing it: a page is mostly documents, and parsing
+    /// each only to write it again was most of what a snapshot page cost.
+    public var document: EncodedJSON?
 
     public init(state: EntityState) {
         self.type = state.type
@@ -18,7 +24,37 @@ public struct SyncItem: Sendable {
         self.version = state.version
         self.seq = state.seq
         self.deleted = state.deleted
-        self.state = state
+        self.createdAt = state.createdAt
+        self.updatedAt = state.updatedAt
+        self.createdBy = state.createdBy
+        self.updatedBy = state.updatedBy
+        self.document = state.deleted ? nil : EncodedJSON(.object(state.data))
+    }
+
+    /// An entity row (the `entity` view's columns, or a version row named like them) with its
+    /// document as stored: text this store's writer wrote with ``JSONWriter``.
+    init(row: Row) throws {
+        guard let type = EntityType(rawValue: row["type"]) else {
+            throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has an unknown type")
+        }
+        self.type = type
+        self.id = row["id"]
+        self.version = row["version"]
+        self.seq = row["seq"]
+        self.deleted = row["deleted"]
+        self.createdAt = row["created_at"]
+        self.updatedAt = row["updated_at"]
+        self.createdBy = row["created_by"]
+        self.updatedBy = row["updated_by"]
+        if self.deleted {
+            self.document = nil
+        } else {
+            let text: String = row["data"]
+            guard text.utf8.first == UInt8(ascii: "{") else {
+                throw StoreError.unusable("the stored document of \(self.id) is not a JSON object")
+            }
+            self.document = EncodedJSON(uncheckedText: Array(text.utf8))
+        }
     }
 }
 
@@ -89,11 +125,11 @@ extension SQLiteStore {
                 )
                 exhausted = rows.count < limit - items.count
                 for row in rows {
-                    let current = try EntityRows.state(fromEntityRow: row)
+                    let current = try SyncItem(row: row)
                     position = (current.type.rawValue, current.id)
-                    let state = current.seq <= head ? current : try Self.latestVersion(current.id, atOrBefore: head, db: db)
-                    guard let state, !state.deleted else { continue }
-                    items.append(SyncItem(state: state))
+                    let item = current.seq <= head ? current : try Self.latestVersion(current.id, atOrBefore: head, db: db)
+                    guard let item, !item.deleted else { continue }
+                    items.append(item)
                 }
             }
             let done = exhausted
@@ -126,19 +162,19 @@ extension SQLiteStore {
             )
             var items: [SyncItem] = []
             for id in ids {
-                guard let state = try Self.latestVersion(id, atOrBefore: through, db: db) else { continue }
-                items.append(SyncItem(state: state))
+                guard let item = try Self.latestVersion(id, atOrBefore: through, db: db) else { continue }
+                items.append(item)
             }
             return SyncPage(items: items, snapshotResume: nil, consistentAt: through, head: head, hasMore: through < head)
         }
     }
 
     /// The entity's latest version committed at or before `seq`.
-    static func latestVersion(_ id: String, atOrBefore seq: Int64, db: Database) throws -> EntityState? {
+    static func latestVersion(_ id: String, atOrBefore seq: Int64, db: Database) throws -> SyncItem? {
         guard let version = try Int.fetchOne(
             db.cachedStatement(sql: "SELECT version FROM entity_version WHERE id = ? AND seq <= ? ORDER BY seq DESC, version DESC LIMIT 1"),
             arguments: [id, seq]
         ) else { return nil }
-        return try EntityRows.version(id, version: version, db: db)
+        return try EntityRows.versionRow(id, version: version, db: db).map(SyncItem.init(row:))
     }
 }

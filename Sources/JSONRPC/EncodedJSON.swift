@@ -4,6 +4,12 @@ public struct EncodedJSON: Sendable, Hashable {
     /// The compact text, exactly as many bytes as it holds (no spare capacity is kept).
     public let bytes: [UInt8]
 
+    /// Text known to be compact, valid JSON: written by ``JSONWriter`` earlier, as a store's
+    /// documents are. Nothing checks it; text from anywhere else must be parsed first.
+    public init(uncheckedText bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
     /// Writes `value` once.
     public init(_ value: JSONValue) {
         var written: [UInt8] = []

@@ -484,3 +484,26 @@ private func scanElementsError(_ bytes: [UInt8]) -> JSONParseError? {
         #expect(error.kind == .tooDeep)
     }
 }
+
+/// Strings are stepped over eight bytes at a time up to the first byte that needs a look: put
+/// each such byte at every offset of the first windows and check parsing and scanning see it.
+@Test func everySpecialByteIsSeenAtEveryOffsetOfAString() throws {
+    for offset in 0..<20 {
+        let before = String(repeating: "a", count: offset)
+        for (inner, expected) in [(#"\""#, "\""), (#"\\"#, "\\"), ("é", "é"), ("\u{7F}", "\u{7F}"), ("𝄞", "𝄞"), (#"\u0041"#, "A")] {
+            let text = "{\"k\":\"\(before)\(inner)zzzzzzzzz\"}"
+            #expect(try JSONParser.parse(text) == .object(["k": .string(before + expected + "zzzzzzzzz")]), "\(text)")
+            #expect(try scannedMembers(Array(text.utf8)).map(\.name) == ["k"], "\(text)")
+        }
+        for fault in ["\u{01}", "\u{1F}", "\n"] {
+            let text = Array("{\"k\":\"\(before)\(fault)zzzzzzzz\"}".utf8)
+            #expect(parseError(text)?.offset == 6 + offset, "control character at \(offset)")
+            #expect(scanMembersError(text)?.offset == 6 + offset, "control character at \(offset)")
+        }
+        var unterminated = Array("{\"k\":\"\(before)".utf8)
+        #expect(parseError(unterminated) != nil)
+        unterminated.append(0xFF)
+        #expect(parseError(unterminated + Array("zzzzzzzzz\"}".utf8))?.kind == .invalidUTF8)
+        #expect(scanMembersError(unterminated + Array("zzzzzzzzz\"}".utf8))?.kind == .invalidUTF8)
+    }
+}

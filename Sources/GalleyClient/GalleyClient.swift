@@ -42,6 +42,12 @@ public final class GalleyClient: Sendable {
         try await self.connection.call(method, params: .object(params))
     }
 
+    /// Calls `method` and returns its result's JSON text as the server wrote it (checked, not
+    /// parsed): for large results read in part and kept as text, like `sync.pull` pages.
+    public func callText(_ method: String, _ params: JSONObject = [:]) async throws -> [UInt8] {
+        try await self.connection.callText(method, params: .object(params))
+    }
+
     /// Sends a call now and returns a task that waits for its result; calls started one after
     /// another reach the server in that order.
     public func start(_ method: String, _ params: JSONObject = [:]) -> Task<JSONValue, any Error> {

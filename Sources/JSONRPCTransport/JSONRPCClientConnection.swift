@@ -113,34 +113,50 @@ public final class JSONRPCClientConnection: Sendable {
 
     /// Calls `method` and returns its `result`; a JSON-RPC error reply is thrown as ``JSONRPCError``.
     public func call(_ method: String, params: JSONValue? = nil) async throws -> JSONValue {
-        let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONObject, any Error>) in
-            self.request(method, params: params) { continuation.resume(with: $0) }
+        let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
+            self.request(method, params: params, asText: false) { continuation.resume(with: $0) }
         }
         return try Self.result(of: reply)
+    }
+
+    /// Calls `method` and returns its `result` as JSON text, exactly as the server wrote it: the
+    /// reply is checked as strictly as ``call(_:params:)`` checks it, but its values are not built.
+    /// For large results the caller reads a few members of and stores the rest of as it is.
+    public func callText(_ method: String, params: JSONValue? = nil) async throws -> [UInt8] {
+        let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
+            self.request(method, params: params, asText: true) { continuation.resume(with: $0) }
+        }
+        guard case .resultText(let text) = reply else { return JSONWriter.bytes(try Self.result(of: reply)) }
+        return text
     }
 
     /// Sends a request now and returns a task that waits for its reply. Requests started one after
     /// another go out in that order (calls made from separate tasks may not), so a caller can have
     /// the server read the next request while it still answers this one.
     public func start(_ method: String, params: JSONValue? = nil) -> Task<JSONValue, any Error> {
-        let promise = self.channel.eventLoop.makePromise(of: JSONObject.self)
-        self.request(method, params: params) { promise.completeWith($0) }
+        let promise = self.channel.eventLoop.makePromise(of: Reply.self)
+        self.request(method, params: params, asText: false) { promise.completeWith($0) }
         return Task { try Self.result(of: try await promise.futureResult.get()) }
     }
 
     /// Registers `reply` for a new request id, then sends the request (before returning, so
     /// requests leave in the order this is called).
-    private func request(_ method: String, params: JSONValue?, reply: @escaping @Sendable (Result<JSONObject, any Error>) -> Void) {
+    private func request(_ method: String, params: JSONValue?, asText: Bool, reply: @escaping @Sendable (Result<Reply, any Error>) -> Void) {
         let id = RequestID.number(JSONNumber(self.nextID.add(1, ordering: .relaxed).newValue))
         var request: JSONObject = ["jsonrpc": "2.0", "id": id.json, "method": .string(method)]
         if let params { request["params"] = params }
-        self.router.expect(id, reply)
+        self.router.expect(id, asText: asText, reply)
         self.send(JSONWriter.bytes(.object(request))) { error in
             self.router.fail(id, error)
         }
     }
 
-    private static func result(of reply: JSONObject) throws -> JSONValue {
+    private static func result(of received: Reply) throws -> JSONValue {
+        let reply: JSONObject
+        switch received {
+        case .parsed(let object): reply = object
+        case .resultText(let text): return try JSONParser.parse(text, maxDepth: 512)
+        }
         if let error = reply["error"] {
             throw JSONRPCError(json: error) ?? JSONRPCError(code: -32603, message: "malformed error object")
         }
@@ -184,10 +200,21 @@ public final class JSONRPCClientConnection: Sendable {
     }
 }
 
+/// A reply as a waiting call receives it: parsed, or (``JSONRPCClientConnection/callText(_:params:)``)
+/// its result's text.
+enum Reply: Sendable {
+    case parsed(JSONObject)
+    case resultText([UInt8])
+}
+
 /// Matches replies to waiting calls. Shared between callers (any task) and the channel handler.
 final class ReplyRouter: Sendable {
+    typealias Waiter = @Sendable (Result<Reply, any Error>) -> Void
+
     private struct State {
-        var pending: [RequestID: @Sendable (Result<JSONObject, any Error>) -> Void] = [:]
+        var pending: [RequestID: Waiter] = [:]
+        /// The pending ids that want their result as text.
+        var textWanted: Set<RequestID> = []
         var rawWaiters: [CheckedContinuation<JSONValue, any Error>] = []
         var closed = false
     }
@@ -195,22 +222,56 @@ final class ReplyRouter: Sendable {
     private let state = NIOLockedValueBox(State())
     private let notifications: AsyncStream<JSONRPCRequest>.Continuation
     let bytesReceived = Atomic<Int>(0)
+    /// How many calls wait for a result as text: while none does, replies are parsed at once.
+    let textWaiters = Atomic<Int>(0)
 
     init(notifications: AsyncStream<JSONRPCRequest>.Continuation) {
         self.notifications = notifications
     }
 
-    func expect(_ id: RequestID, _ waiter: @escaping @Sendable (Result<JSONObject, any Error>) -> Void) {
+    func expect(_ id: RequestID, asText: Bool, _ waiter: @escaping Waiter) {
         let closed = self.state.withLockedValue { state -> Bool in
             if state.closed { return true }
             state.pending[id] = waiter
+            if asText {
+                state.textWanted.insert(id)
+                self.textWaiters.add(1, ordering: .relaxed)
+            }
             return false
         }
         if closed { waiter(.failure(ClientError.connectionClosed)) }
     }
 
     func fail(_ id: RequestID, _ error: any Error) {
-        self.state.withLockedValue { $0.pending.removeValue(forKey: id) }?(.failure(error))
+        self.take(id)?(.failure(error))
+    }
+
+    /// Removes and returns the waiter for `id`.
+    private func take(_ id: RequestID) -> Waiter? {
+        self.state.withLockedValue { state in
+            if state.textWanted.remove(id) != nil { self.textWaiters.subtract(1, ordering: .relaxed) }
+            return state.pending.removeValue(forKey: id)
+        }
+    }
+
+    /// Hands a reply to a call that wants its result as text, when `id` is one. `reply` is the
+    /// checked frame's members; the result's text is cut from `frame`.
+    func deliverText(id: RequestID, members: [(name: String, value: Range<Int>)], frame: UnsafeRawBufferPointer) -> Bool {
+        let waiter = self.state.withLockedValue { state -> Waiter? in
+            guard state.textWanted.remove(id) != nil else { return nil }
+            self.textWaiters.subtract(1, ordering: .relaxed)
+            return state.pending.removeValue(forKey: id)
+        }
+        guard let waiter else { return false }
+        if let error = members.last(where: { $0.name == "error" }) {
+            let value = try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: frame[error.value]))
+            waiter(.failure(value.flatMap(JSONRPCError.init(json:)) ?? JSONRPCError(code: -32603, message: "malformed error object")))
+        } else if let result = members.last(where: { $0.name == "result" }) {
+            waiter(.success(.resultText(Array(frame[result.value]))))
+        } else {
+            waiter(.failure(ClientError.malformedReply("neither result nor error")))
+        }
+        return true
     }
 
     func expectRaw(_ continuation: CheckedContinuation<JSONValue, any Error>) {
@@ -233,10 +294,8 @@ final class ReplyRouter: Sendable {
                 self.notifications.yield(JSONRPCRequest(id: nil, method: method, params: object["params"] ?? .object([:])))
                 return
             }
-            if let rawID = object["id"], let id = RequestID(json: rawID), id != .null,
-                let waiter = self.state.withLockedValue({ $0.pending.removeValue(forKey: id) })
-            {
-                waiter(.success(object))
+            if let rawID = object["id"], let id = RequestID(json: rawID), id != .null, let waiter = self.take(id) {
+                waiter(.success(.parsed(object)))
                 return
             }
         }
@@ -247,8 +306,10 @@ final class ReplyRouter: Sendable {
     func closeAll() {
         let (pending, raw) = self.state.withLockedValue { state in
             state.closed = true
+            self.textWaiters.store(0, ordering: .relaxed)
             defer {
                 state.pending = [:]
+                state.textWanted = []
                 state.rawWaiters = []
             }
             return (Array(state.pending.values), state.rawWaiters)
@@ -272,8 +333,22 @@ private final class ReplyHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .message(let buffer, _) = Self.unwrapInboundIn(data) else { return }
         self.router.bytesReceived.add(buffer.readableBytes, ordering: .relaxed)
-        let parsed = buffer.withUnsafeReadableBytes { raw in Result { () throws(JSONParseError) in try JSONParser.parse(raw, maxDepth: 512) } }
+        let parsed = buffer.withUnsafeReadableBytes { raw -> Result<JSONValue, JSONParseError>? in
+            if self.router.textWaiters.load(ordering: .relaxed) > 0, self.deliveredAsText(raw) { return nil }
+            return Result { () throws(JSONParseError) in try JSONParser.parse(raw, maxDepth: 512) }
+        }
         if case .success(let value) = parsed { self.router.deliver(value) }
+    }
+
+    /// Scans the frame (checking it whole) and, when it answers a call that wants its result as
+    /// text, hands that over without building any value.
+    private func deliveredAsText(_ frame: UnsafeRawBufferPointer) -> Bool {
+        guard let members = try? JSONParser.members(of: frame, in: 0..<frame.count, maxDepth: 512),
+            let idMember = members.last(where: { $0.name == "id" }),
+            let idValue = try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: frame[idMember.value])),
+            let id = RequestID(json: idValue), id != .null
+        else { return false }
+        return self.router.deliverText(id: id, members: members, frame: frame)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

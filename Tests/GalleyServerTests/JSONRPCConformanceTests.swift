@@ -263,6 +263,27 @@ import Testing
         }
     }
 
+    /// `callText` hands over the result's text as the server wrote it (a sync page is kept as
+    /// text by the replica), while parsed calls on the same connection go on as before.
+    @Test func resultsAskedForAsTextComeAsTheServerWroteThem() async throws {
+        try await TestServer.with { server in
+            let client = try await server.client()
+            try await client.commit([Ops.createArticle(headline: "Ferries")])
+            let ping = client.start("server.ping")
+            async let pageText = client.callText("sync.pull", ["limit": 10])
+            let page = try await client.call("sync.pull", ["limit": 10])
+            let text = try await pageText
+            #expect(try await ping.value == [:])
+            #expect(try JSONParser.parse(text) == page)
+            #expect(page["items"]?.arrayValue?.count == 1)
+            let error = await #expect(throws: JSONRPCError.self) { try await client.callText("article.frobnicate") }
+            #expect(error?.code == -32601)
+            #expect(try await client.call("server.ping") == [:])
+            await client.close()
+            await #expect(throws: ClientError.self) { try await client.callText("server.ping") }
+        }
+    }
+
     @Test func unknownMissingAndMistypedParamsAreAllNamed() async throws {
         try await TestServer.with { server in
             let client = try await server.client()

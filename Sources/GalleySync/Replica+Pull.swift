@@ -76,27 +76,37 @@ extension Replica {
     /// ``ThreeWayMerge``), conflicts are recorded and the pending ops that merged cleanly are
     /// rebased onto the new server version.
     public func apply(page: JSONValue) throws -> AppliedPage {
-        guard let cursor = page["cursor"]?.stringValue, let items = page["items"]?.arrayValue, let head = page["head"]?.intValue else {
-            throw ReplicaError.unusable("the server sent a malformed sync page")
-        }
-        let consistentAt = page["consistentAt"]?.intValue.map(Int64.init)
-        let hasMore = page["hasMore"]?.boolValue ?? false
+        try self.apply(pageText: JSONWriter.bytes(page))
+    }
+
+    /// ``apply(page:)`` for the page's JSON text as the server sent it: each document is stored
+    /// as the text it came in (see ``PulledPage``).
+    public func apply(pageText: [UInt8]) throws -> AppliedPage {
+        try self.apply(PulledPage(text: pageText))
+    }
+
+    func apply(_ page: PulledPage) throws -> AppliedPage {
+        let items = page.items
+        let cursor = page.cursor
+        let head = page.head
+        let consistentAt = page.consistentAt
+        let hasMore = page.hasMore
         return try self.pool.write { db in
             let before = try Self.position(db: db)
             let startsSnapshot = before.cursor == nil
             if startsSnapshot {
                 try db.execute(
                     sql: "UPDATE sync_state SET snapshot_generation = snapshot_generation + 1, pulled_entities = 0, snapshot_total = ? WHERE id = 1",
-                    arguments: [page["snapshotSize"]?.intValue]
+                    arguments: [page.snapshotSize]
                 )
             }
             let generation = try Int64.fetchOne(db, sql: "SELECT snapshot_generation FROM sync_state WHERE id = 1") ?? 0
             let hasLocalEdits = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox_op) OR EXISTS (SELECT 1 FROM server_entity)") ?? false
             var conflicts = 0
             for item in items {
-                let theirs = try ReplicaTables.pulledState(item, db: db)
+                let theirs = try ReplicaTables.pulledRow(item, db: db)
                 if hasLocalEdits {
-                    conflicts += try self.merge(theirs, generation: generation, db: db)
+                    conflicts += try self.merge(try theirs.state(), generation: generation, db: db)
                 } else {
                     try ReplicaTables.write(theirs, to: .local, generation: generation, db: db)
                 }

@@ -105,6 +105,12 @@ public struct Replica: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
+            // 16 KiB pages for a new replica (an existing one keeps its size: this only takes
+            // before the first table). Most of a replica is 6-10 KB article documents: on 4 KiB
+            // pages each spilled onto overflow pages, and a clone wrote four times the pages
+            // through the WAL, two system calls a frame (BENCHMARKS.md, "Documents through the
+            // sync feed as text").
+            try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {

@@ -114,17 +114,17 @@ public struct ReplicaSync: Sendable {
         // of the two instead of their sum. Its cursor is the one applying this page stores, so
         // the page is the one the loop would ask for next; a prefetch that fails (an expired
         // cursor, a lost connection) fails where the request would have.
-        var prefetched: Task<JSONValue, any Error>?
+        var prefetched: Task<[UInt8], any Error>?
         defer { prefetched?.cancel() }
         while summary.pages < maxPages {
             try Task.checkCancellation()
-            let page: JSONValue
+            let text: [UInt8]
             do {
                 if let pending = prefetched {
                     prefetched = nil
-                    page = try await pending.value
+                    text = try await pending.value
                 } else {
-                    page = try await self.fetchPage(cursor: try self.replica.position().cursor)
+                    text = try await self.fetchPage(cursor: try self.replica.position().cursor)
                 }
             } catch let error as JSONRPCError where error.kind == "cursor_expired" && restarts < 3 {
                 restarts += 1
@@ -132,10 +132,11 @@ public struct ReplicaSync: Sendable {
                 try self.replica.restartSnapshot()
                 continue
             }
-            if page["hasMore"]?.boolValue == true, summary.pages + 1 < maxPages, let cursor = page["cursor"]?.stringValue {
-                prefetched = Task { try await self.fetchPage(cursor: cursor) }
+            let page = try PulledPage(text: text)
+            if page.hasMore, summary.pages + 1 < maxPages {
+                prefetched = Task { [cursor = page.cursor] in try await self.fetchPage(cursor: cursor) }
             }
-            let applied = try self.replica.apply(page: page)
+            let applied = try self.replica.apply(page)
             summary.pages += 1
             summary.entities += applied.items
             summary.conflicts += applied.conflicts
@@ -160,10 +161,11 @@ public struct ReplicaSync: Sendable {
         return summary
     }
 
-    private func fetchPage(cursor: String?) async throws -> JSONValue {
+    /// The page's text: the replica stores each document as the text it came in.
+    private func fetchPage(cursor: String?) async throws -> [UInt8] {
         var params: JSONObject = ["limit": .number(JSONNumber(self.pageLimit))]
         if let cursor { params["cursor"] = .string(cursor) }
-        return try await self.client.call("sync.pull", params)
+        return try await self.client.callText("sync.pull", params)
     }
 
     // MARK: - Push

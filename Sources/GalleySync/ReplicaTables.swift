@@ -45,6 +45,60 @@ enum ReplicaTables {
     /// keeps `media_use` in step and stamps the snapshot generation (when given; a local edit
     /// keeps the one the row has).
     static func write(_ state: EntityState, to table: Table, generation: Int64? = nil, db: Database) throws {
+        try self.write(StoredEntity(state), to: table, generation: generation, db: db)
+    }
+
+    /// An entity as the tables hold it: its document as JSON text.
+    struct StoredEntity {
+        var type: EntityType
+        var id: String
+        var version: Int
+        var seq: Int64
+        var deleted: Bool
+        var document: String
+        var createdAt: String
+        var updatedAt: String
+        var createdBy: String
+        var updatedBy: String
+        /// The media an article uses (read for live articles written to the local view).
+        var mediaIDs: () -> Set<String>
+
+        init(_ state: EntityState) {
+            self.init(
+                type: state.type, id: state.id, version: state.version, seq: state.seq, deleted: state.deleted,
+                document: JSONWriter.string(.object(state.data)), createdAt: state.createdAt, updatedAt: state.updatedAt,
+                createdBy: state.createdBy, updatedBy: state.updatedBy, mediaIDs: { ChangesetApplier.mediaIDs(usedBy: state.data) }
+            )
+        }
+
+        init(
+            type: EntityType, id: String, version: Int, seq: Int64, deleted: Bool, document: String,
+            createdAt: String, updatedAt: String, createdBy: String, updatedBy: String, mediaIDs: @escaping () -> Set<String>
+        ) {
+            self.type = type
+            self.id = id
+            self.version = version
+            self.seq = seq
+            self.deleted = deleted
+            self.document = document
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
+            self.createdBy = createdBy
+            self.updatedBy = updatedBy
+            self.mediaIDs = mediaIDs
+        }
+
+        /// The entity with its document parsed.
+        func state() throws -> EntityState {
+            EntityState(
+                type: self.type, id: self.id, version: self.version, seq: self.seq, deleted: self.deleted,
+                data: try ReplicaTables.document(self.document), createdAt: self.createdAt, updatedAt: self.updatedAt,
+                createdBy: self.createdBy, updatedBy: self.updatedBy
+            )
+        }
+    }
+
+    static func write(_ row: StoredEntity, to table: Table, generation: Int64? = nil, db: Database) throws {
         // One statement per row, cached: a clone writes thousands of rows per page, and a second
         // statement for the generation would rewrite the whole row (its document spills into
         // overflow pages) a second time.
@@ -60,17 +114,17 @@ enum ReplicaTables {
                 """
         )
         var arguments: StatementArguments = [
-            state.id, state.type.rawValue, state.version, state.seq, state.deleted, JSONWriter.string(.object(state.data)),
-            state.createdAt, state.updatedAt, state.createdBy, state.updatedBy,
+            row.id, row.type.rawValue, row.version, row.seq, row.deleted, row.document,
+            row.createdAt, row.updatedAt, row.createdBy, row.updatedBy,
         ]
         if stamped { arguments += [generation] }
         try upsert.execute(arguments: arguments)
         guard table == .local else { return }
-        guard state.type == .article else { return }
-        try db.cachedStatement(sql: "DELETE FROM media_use WHERE article_id = ?").execute(arguments: [state.id])
-        if !state.deleted {
-            for mediaID in ChangesetApplier.mediaIDs(usedBy: state.data).sorted() {
-                try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id) VALUES (?, ?)").execute(arguments: [mediaID, state.id])
+        guard row.type == .article else { return }
+        try db.cachedStatement(sql: "DELETE FROM media_use WHERE article_id = ?").execute(arguments: [row.id])
+        if !row.deleted {
+            for mediaID in row.mediaIDs().sorted() {
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_use (media_id, article_id) VALUES (?, ?)").execute(arguments: [mediaID, row.id])
             }
         }
     }
@@ -79,32 +133,24 @@ enum ReplicaTables {
         try db.execute(sql: "DELETE FROM server_entity WHERE id = ?", arguments: [id])
     }
 
-    /// A state received from `sync.pull`: a tombstone keeps the last document known locally.
-    static func pulledState(_ item: JSONValue, db: Database) throws -> EntityState {
-        guard let typeName = item["type"]?.stringValue, let type = EntityType(rawValue: typeName),
-            let id = item["id"]?.stringValue, let version = item["version"]?.intValue, let seq = item["seq"]?.intValue
-        else {
-            throw ReplicaError.unusable("the server sent a malformed sync item: \(JSONWriter.string(item))")
-        }
-        let deleted = item["deleted"]?.boolValue ?? false
-        if deleted || item["data"]?.objectValue == nil {
-            let previous = try self.fetch(id, from: .local, db: db)
-            return EntityState(
-                type: type, id: id, version: version, seq: Int64(seq), deleted: true, data: previous?.data ?? [:],
-                createdAt: previous?.createdAt ?? "", updatedAt: previous?.updatedAt ?? "",
-                createdBy: previous?.createdBy ?? "", updatedBy: previous?.updatedBy ?? ""
+    /// A row received from `sync.pull`: a tombstone keeps the last document known locally.
+    static func pulledRow(_ item: PulledItem, db: Database) throws -> StoredEntity {
+        guard !item.deleted, let document = item.document else {
+            let previous = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT data, created_at, updated_at, created_by, updated_by FROM entity WHERE id = ?"),
+                arguments: [item.id]
+            )
+            return StoredEntity(
+                type: item.type, id: item.id, version: item.version, seq: item.seq, deleted: true,
+                document: previous?["data"] ?? "{}", createdAt: previous?["created_at"] ?? "", updatedAt: previous?["updated_at"] ?? "",
+                createdBy: previous?["created_by"] ?? "", updatedBy: previous?["updated_by"] ?? "", mediaIDs: { [] }
             )
         }
-        var data = item["data"]?.objectValue ?? [:]
-        let metadata = ["id", "version", "seq", "createdAt", "updatedAt", "createdBy", "updatedBy"]
-        let createdAt = data["createdAt"]?.stringValue ?? ""
-        let updatedAt = data["updatedAt"]?.stringValue ?? ""
-        let createdBy = data["createdBy"]?.stringValue ?? ""
-        let updatedBy = data["updatedBy"]?.stringValue ?? ""
-        for key in metadata { data[key] = nil }
-        return EntityState(
-            type: type, id: id, version: version, seq: Int64(seq), deleted: false, data: data,
-            createdAt: createdAt, updatedAt: updatedAt, createdBy: createdBy, updatedBy: updatedBy
+        let mediaIDs = document.mediaIDs
+        return StoredEntity(
+            type: item.type, id: item.id, version: item.version, seq: item.seq, deleted: false, document: document.text,
+            createdAt: document.createdAt, updatedAt: document.updatedAt, createdBy: document.createdBy,
+            updatedBy: document.updatedBy, mediaIDs: { mediaIDs }
         )
     }
 }

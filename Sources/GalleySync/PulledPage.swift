@@ -6,7 +6,7 @@ import JSONRPC
 /// text: building its values only to write them again was a third of what a clone cost the
 /// client (BENCHMARKS.md, "Documents through the sync feed as text"). Every byte is still
 /// checked as strictly as the parser checks it.
-struct PulledPage {
+struct PulledPage: Sendable {
     var items: [PulledItem]
     var cursor: String
     var head: Int
@@ -41,7 +41,7 @@ struct PulledPage {
 
 /// One entity of a pulled page: its metadata, and its document as text (nil for a tombstone,
 /// or an item whose `data` is not an object, which the replica reads as one).
-struct PulledItem {
+struct PulledItem: Sendable {
     var type: EntityType
     var id: String
     var version: Int
@@ -71,7 +71,7 @@ struct PulledItem {
 
 /// A pulled document: the text the replica stores (without the metadata members the page adds)
 /// and what the replica's columns and `media_use` need from it.
-struct PulledDocument {
+struct PulledDocument: Sendable {
     /// Whether `name` is one of the metadata members of an item's `data`, which are the row's
     /// columns, not its document.
     static func isMetadata(_ name: String) -> Bool {

@@ -114,17 +114,19 @@ public struct ReplicaSync: Sendable {
         // of the two instead of their sum. Its cursor is the one applying this page stores, so
         // the page is the one the loop would ask for next; a prefetch that fails (an expired
         // cursor, a lost connection) fails where the request would have.
-        var prefetched: Task<[UInt8], any Error>?
+        // The prefetch also reads the page's text into documents (`PulledPage`), so that work
+        // overlaps the writing of the page before it too.
+        var prefetched: Task<PulledPage, any Error>?
         defer { prefetched?.cancel() }
         while summary.pages < maxPages {
             try Task.checkCancellation()
-            let text: [UInt8]
+            let page: PulledPage
             do {
                 if let pending = prefetched {
                     prefetched = nil
-                    text = try await pending.value
+                    page = try await pending.value
                 } else {
-                    text = try await self.fetchPage(cursor: try self.replica.position().cursor)
+                    page = try await self.fetchPage(cursor: try self.replica.position().cursor)
                 }
             } catch let error as JSONRPCError where error.kind == "cursor_expired" && restarts < 3 {
                 restarts += 1
@@ -132,7 +134,6 @@ public struct ReplicaSync: Sendable {
                 try self.replica.restartSnapshot()
                 continue
             }
-            let page = try PulledPage(text: text)
             if page.hasMore, summary.pages + 1 < maxPages {
                 prefetched = Task { [cursor = page.cursor] in try await self.fetchPage(cursor: cursor) }
             }
@@ -161,11 +162,11 @@ public struct ReplicaSync: Sendable {
         return summary
     }
 
-    /// The page's text: the replica stores each document as the text it came in.
-    private func fetchPage(cursor: String?) async throws -> [UInt8] {
+    /// The page, read from its text: the replica stores each document as the text it came in.
+    private func fetchPage(cursor: String?) async throws -> PulledPage {
         var params: JSONObject = ["limit": .number(JSONNumber(self.pageLimit))]
         if let cursor { params["cursor"] = .string(cursor) }
-        return try await self.client.callText("sync.pull", params)
+        return try PulledPage(text: try await self.client.callText("sync.pull", params))
     }
 
     // MARK: - Push

@@ -14,29 +14,49 @@ struct PulledPage: Sendable {
     var hasMore: Bool
     var snapshotSize: Int?
 
+    /// Reads the page in one pass over its text.
     init(text: [UInt8]) throws {
-        var page: Self?
-        try text.withUnsafeBytes { bytes in page = try Self(bytes) }
-        self = page!
-    }
-
-    private init(_ bytes: UnsafeRawBufferPointer) throws {
-        guard let members = try? JSONParser.members(of: bytes, in: 0..<bytes.count, maxDepth: 512) else {
-            throw ReplicaError.unusable("the server sent a malformed sync page")
+        var items: [PulledItem]?
+        var values: [String: JSONValue] = [:]
+        do {
+            try text.withUnsafeBytes { bytes in
+                try JSONParser.scan(bytes, in: 0..<bytes.count, maxDepth: 512) { page in
+                    guard page.peek() == UInt8(ascii: "{") else { throw PulledPage.malformed }
+                    try page.readObject { name, value in
+                        switch name {
+                        case "items":
+                            // Of a repeated name the last counts, as in parsing.
+                            guard value.peek() == UInt8(ascii: "[") else {
+                                items = nil
+                                _ = try value.skip()
+                                return
+                            }
+                            var list: [PulledItem] = []
+                            try value.readArray { item in list.append(try PulledItem(&item, bytes)) }
+                            items = list
+                        case "cursor", "head", "consistentAt", "hasMore", "snapshotSize":
+                            values[name] = try value.value()
+                        default:
+                            _ = try value.skip()
+                        }
+                    }
+                }
+            }
+        } catch let error as ReplicaError {
+            throw error
+        } catch {
+            throw Self.malformed
         }
-        let page = PageText(bytes: bytes, members: members)
-        guard let cursor = page.value("cursor")?.stringValue, let head = page.value("head")?.intValue,
-            let items = page.range("items"), let elements = try? JSONParser.elements(of: bytes, in: items, maxDepth: 512)
-        else {
-            throw ReplicaError.unusable("the server sent a malformed sync page")
-        }
+        guard let items, let cursor = values["cursor"]?.stringValue, let head = values["head"]?.intValue else { throw Self.malformed }
+        self.items = items
         self.cursor = cursor
         self.head = head
-        self.consistentAt = page.value("consistentAt")?.intValue.map(Int64.init)
-        self.hasMore = page.value("hasMore")?.boolValue ?? false
-        self.snapshotSize = page.value("snapshotSize")?.intValue
-        self.items = try elements.map { try PulledItem(bytes, $0) }
+        self.consistentAt = values["consistentAt"]?.intValue.map(Int64.init)
+        self.hasMore = values["hasMore"]?.boolValue ?? false
+        self.snapshotSize = values["snapshotSize"]?.intValue
     }
+
+    static let malformed = ReplicaError.unusable("the server sent a malformed sync page")
 }
 
 /// One entity of a pulled page: its metadata, and its document as text (nil for a tombstone,
@@ -49,22 +69,39 @@ struct PulledItem: Sendable {
     var deleted: Bool
     var document: PulledDocument?
 
-    fileprivate init(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) throws {
-        let members = bytes[range.lowerBound] == UInt8(ascii: "{") ? try? JSONParser.members(of: bytes, in: range, maxDepth: 512) : nil
-        let item = PageText(bytes: bytes, members: members ?? [])
-        guard let typeName = item.value("type")?.stringValue, let type = EntityType(rawValue: typeName),
-            let id = item.value("id")?.stringValue, let version = item.value("version")?.intValue, let seq = item.value("seq")?.intValue
+    fileprivate init(_ scanner: inout JSONScanner, _ bytes: UnsafeRawBufferPointer) throws {
+        let start = scanner.offset
+        var values: [String: JSONValue] = [:]
+        var document: PulledDocument?
+        if scanner.peek() == UInt8(ascii: "{") {
+            try scanner.readObject { name, value in
+                switch name {
+                case "type", "id", "version", "seq", "deleted":
+                    values[name] = try value.value()
+                case "data":
+                    document = value.peek() == UInt8(ascii: "{") ? try PulledDocument(&value, bytes) : nil
+                    if document == nil { _ = try value.skip() }
+                default:
+                    _ = try value.skip()
+                }
+            }
+        } else {
+            _ = try scanner.skip()
+        }
+        guard let typeName = values["type"]?.stringValue, let type = EntityType(rawValue: typeName),
+            let id = values["id"]?.stringValue, let version = values["version"]?.intValue, let seq = values["seq"]?.intValue
         else {
-            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<scanner.offset]), as: UTF8.self)
             throw ReplicaError.unusable("the server sent a malformed sync item: \(text)")
         }
         self.type = type
         self.id = id
         self.version = version
         self.seq = Int64(seq)
-        self.deleted = item.value("deleted")?.boolValue ?? false
-        if !self.deleted, let data = item.range("data"), bytes[data.lowerBound] == UInt8(ascii: "{") {
-            self.document = try PulledDocument(bytes, data, type: type)
+        self.deleted = values["deleted"]?.boolValue ?? false
+        if !self.deleted, var document {
+            if type != .article { document.mediaIDs = [] }
+            self.document = document
         }
     }
 }
@@ -72,6 +109,15 @@ struct PulledItem: Sendable {
 /// A pulled document: the text the replica stores (without the metadata members the page adds)
 /// and what the replica's columns and `media_use` need from it.
 struct PulledDocument: Sendable {
+    var text: String
+    var createdAt = ""
+    var updatedAt = ""
+    var createdBy = ""
+    var updatedBy = ""
+    /// The media an article uses (``ChangesetApplier/mediaIDs(usedBy:)``): the lead media and
+    /// every media block's. Gathered before the item's type is known; kept for articles only.
+    var mediaIDs: Set<String> = []
+
     /// Whether `name` is one of the metadata members of an item's `data`, which are the row's
     /// columns, not its document.
     static func isMetadata(_ name: String) -> Bool {
@@ -81,25 +127,37 @@ struct PulledDocument: Sendable {
         }
     }
 
-    var text: String
-    var createdAt: String
-    var updatedAt: String
-    var createdBy: String
-    var updatedBy: String
-    /// The media an article uses (``ChangesetApplier/mediaIDs(usedBy:)``); empty for others.
-    var mediaIDs: Set<String>
-
-    fileprivate init(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, type: EntityType) throws {
-        let data = PageText(bytes: bytes, members: try JSONParser.members(of: bytes, in: range, maxDepth: 512))
-        self.createdAt = data.value("createdAt")?.stringValue ?? ""
-        self.updatedAt = data.value("updatedAt")?.stringValue ?? ""
-        self.createdBy = data.value("createdBy")?.stringValue ?? ""
-        self.updatedBy = data.value("updatedBy")?.stringValue ?? ""
-        // The document's own members, as they came; of a repeated name the last counts, as in parsing.
-        // (A document has a dozen members: comparing names costs less than hashing them.)
-        let members = data.members
+    fileprivate init(_ scanner: inout JSONScanner, _ bytes: UnsafeRawBufferPointer) throws {
+        var members: [(name: String, value: Range<Int>)] = []
+        var metadata: [String: String] = [:]
+        var lead: String?
+        var blockMedia: [String]?
+        try scanner.readObject { name, value in
+            let start = value.offset
+            switch name {
+            case "createdAt", "updatedAt", "createdBy", "updatedBy":
+                let parsed = try value.value()
+                metadata[name] = parsed.stringValue
+            case "leadMediaId":
+                lead = try value.value().stringValue
+            case "body":
+                blockMedia = value.peek() == UInt8(ascii: "[") ? try Self.mediaBlocks(&value) : nil
+                if blockMedia == nil { _ = try value.skip() }
+            default:
+                _ = try value.skip()
+            }
+            members.append((name, start..<value.offset))
+        }
+        self.createdAt = metadata["createdAt"] ?? ""
+        self.updatedAt = metadata["updatedAt"] ?? ""
+        self.createdBy = metadata["createdBy"] ?? ""
+        self.updatedBy = metadata["updatedBy"] ?? ""
+        if let lead { self.mediaIDs.insert(lead.lowercased()) }
+        for id in blockMedia ?? [] { self.mediaIDs.insert(id.lowercased()) }
+        // The document's own members, as they came; of a repeated name the last counts, as in
+        // parsing. (A document has a dozen members: comparing names costs less than hashing them.)
         var text: [UInt8] = [UInt8(ascii: "{")]
-        text.reserveCapacity(range.count)
+        text.reserveCapacity(members.last.map { $0.value.upperBound - (members.first?.value.lowerBound ?? 0) } ?? 2)
         for (index, member) in members.enumerated() where !Self.isMetadata(member.name) {
             if members[(index + 1)...].contains(where: { $0.name == member.name }) { continue }
             if text.count > 1 { text.append(UInt8(ascii: ",")) }
@@ -109,37 +167,27 @@ struct PulledDocument: Sendable {
         }
         text.append(UInt8(ascii: "}"))
         self.text = String(decoding: text, as: UTF8.self)
-        self.mediaIDs = type == .article ? Self.mediaIDs(data) : []
     }
 
-    /// ``ChangesetApplier/mediaIDs(usedBy:)`` over the text: the lead media and every media block's.
-    private static func mediaIDs(_ data: PageText) -> Set<String> {
-        var ids = Set<String>()
-        if let lead = data.value("leadMediaId")?.stringValue { ids.insert(lead.lowercased()) }
-        guard let body = data.range("body"), data.bytes[body.lowerBound] == UInt8(ascii: "["),
-            let blocks = try? JSONParser.elements(of: data.bytes, in: body, maxDepth: 512)
-        else { return ids }
-        for block in blocks where data.bytes[block.lowerBound] == UInt8(ascii: "{") {
-            guard let members = try? JSONParser.members(of: data.bytes, in: block, maxDepth: 512) else { continue }
-            let fields = PageText(bytes: data.bytes, members: members)
-            if fields.value("type") == "media", let id = fields.value("mediaId")?.stringValue { ids.insert(id.lowercased()) }
+    /// The `mediaId` of every block of `type` "media" in the body array at the scanner.
+    private static func mediaBlocks(_ scanner: inout JSONScanner) throws -> [String] {
+        var ids: [String] = []
+        try scanner.readArray { block in
+            guard block.peek() == UInt8(ascii: "{") else {
+                _ = try block.skip()
+                return
+            }
+            var type: JSONValue?
+            var mediaID: String?
+            try block.readObject { name, value in
+                switch name {
+                case "type": type = try value.value()
+                case "mediaId": mediaID = try value.value().stringValue
+                default: _ = try value.skip()
+                }
+            }
+            if type == "media", let mediaID { ids.append(mediaID) }
         }
         return ids
-    }
-}
-
-/// An object's members within the page text, parsed one at a time when asked for.
-private struct PageText {
-    let bytes: UnsafeRawBufferPointer
-    let members: [(name: String, value: Range<Int>)]
-
-    /// The byte range of member `name`'s value (the last, when the name repeats).
-    func range(_ name: String) -> Range<Int>? {
-        self.members.last { $0.name == name }?.value
-    }
-
-    /// Member `name`'s value, parsed.
-    func value(_ name: String) -> JSONValue? {
-        self.range(name).flatMap { try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: self.bytes[$0]), maxDepth: 512) }
     }
 }

@@ -85,7 +85,7 @@ public enum JSONParser {
         return elements
     }
 
-    private static func scanner(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, maxDepth: Int) throws(JSONParseError) -> _JSONByteParser {
+    fileprivate static func scanner(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, maxDepth: Int) throws(JSONParseError) -> _JSONByteParser {
         precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "the range is outside the bytes")
         guard let base = bytes.baseAddress, !range.isEmpty else {
             throw JSONParseError(kind: .empty, offset: 0, message: "the input is empty")
@@ -102,6 +102,103 @@ public enum JSONParser {
             }
         }
         return try result.get()
+    }
+}
+
+/// Reads one JSON text in a single pass, value by value, checking every byte as
+/// ``JSONParser/parse(_:maxDepth:)`` does: a reader descends into the containers it needs,
+/// parses the few values it wants and steps over the rest, keeping their offsets to use the text
+/// as it is. Made by ``JSONParser/scan(_:in:maxDepth:_:)``, valid only inside its closure.
+public struct JSONScanner {
+    private var parser: _JSONByteParser
+    private let base: Int
+
+    fileprivate init(parser: _JSONByteParser, base: Int) {
+        self.parser = parser
+        self.base = base
+    }
+
+    /// The offset (into the bytes given to `scan`) of the next byte to read.
+    public var offset: Int { self.base + self.parser.index }
+
+    /// The first byte of the next value, after any whitespace; nil at the end of the text.
+    public mutating func peek() -> UInt8? {
+        self.parser.skipWhitespace()
+        return self.parser.index < self.parser.count ? self.parser.bytes[self.parser.index] : nil
+    }
+
+    /// Steps over the next value; returns where its text is (offsets into the bytes).
+    public mutating func skip() throws(JSONParseError) -> Range<Int> {
+        self.parser.skipWhitespace()
+        let start = self.offset
+        try self.parser.skipValue()
+        return start..<self.offset
+    }
+
+    /// Parses the next value.
+    public mutating func value() throws(JSONParseError) -> JSONValue {
+        self.parser.skipWhitespace()
+        return try self.parser.parseValueTree()
+    }
+
+    /// Reads the object that is the next value: `member` is called with each member's name, the
+    /// scanner on its value, which it must read, skip or descend into.
+    public mutating func readObject(_ member: (String, inout JSONScanner) throws -> Void) throws {
+        try self.readContainer(open: 0x7B) { scanner in
+            let name = try scanner.parser.parseMemberName()
+            try member(name, &scanner)
+        }
+    }
+
+    /// Reads the array that is the next value: `element` is called with the scanner on each
+    /// element, which it must read, skip or descend into.
+    public mutating func readArray(_ element: (inout JSONScanner) throws -> Void) throws {
+        try self.readContainer(open: 0x5B, element)
+    }
+
+    private mutating func readContainer(open: UInt8, _ each: (inout JSONScanner) throws -> Void) throws {
+        let close: UInt8 = open == 0x7B ? 0x7D : 0x5D
+        let separators = open == 0x7B ? "',' or '}'" : "',' or ']'"
+        guard self.peek() == open else { throw self.parser.unexpected(expecting: open == 0x7B ? "an object" : "an array") }
+        guard self.parser.depth < self.parser.maxDepth else { throw self.parser.tooDeep() }
+        self.parser.index += 1
+        self.parser.depth += 1
+        defer { self.parser.depth -= 1 }
+        if self.peek() == close {
+            self.parser.index += 1
+            return
+        }
+        while true {
+            try each(&self)
+            switch self.peek() {
+            case 0x2C:
+                self.parser.index += 1
+                self.parser.skipWhitespace()
+            case close:
+                self.parser.index += 1
+                return
+            default:
+                throw self.parser.unexpected(expecting: separators)
+            }
+        }
+    }
+
+    fileprivate mutating func finish() throws(JSONParseError) {
+        guard self.peek() == nil else { throw self.parser.unexpected(expecting: "the end of the input") }
+    }
+}
+
+extension JSONParser {
+    /// Reads the text `bytes[range]` with a ``JSONScanner``; after `body`, only whitespace may
+    /// be left. The scanner's offsets are into `bytes`.
+    public static func scan<Result>(
+        _ bytes: UnsafeRawBufferPointer, in range: Range<Int>, maxDepth: Int = 128, _ body: (inout JSONScanner) throws -> Result
+    ) throws -> Result {
+        var scanner = JSONScanner(parser: try Self.scanner(bytes, range, maxDepth: maxDepth), base: range.lowerBound)
+        if scanner.peek() == nil { throw JSONParseError(kind: .empty, offset: range.lowerBound, message: "the input holds only whitespace") }
+        let result = try body(&scanner)
+        try scanner.finish()
+        return result
     }
 }
 
@@ -135,6 +232,9 @@ private struct _JSONByteParser {
     let count: Int
     let maxDepth: Int
     var index = 0
+    /// Arrays and objects open around `index` that this parser's caller walks (a `JSONScanner`
+    /// inside them, or `scanContainer`); values parsed or skipped nest below them.
+    var depth = 0
     /// Reused by every string that has escapes.
     var scratch: [UInt8] = []
 
@@ -177,7 +277,7 @@ private struct _JSONByteParser {
             var value: JSONValue
             switch self.bytes[self.index] {
             case ASCII.openBrace:
-                guard isObject.count < self.maxDepth else { throw self.tooDeep() }
+                guard self.depth + isObject.count < self.maxDepth else { throw self.tooDeep() }
                 self.index += 1
                 self.skipWhitespace()
                 if self.index < self.count, self.bytes[self.index] == ASCII.closeBrace {
@@ -190,7 +290,7 @@ private struct _JSONByteParser {
                     continue parseValue
                 }
             case ASCII.openBracket:
-                guard isObject.count < self.maxDepth else { throw self.tooDeep() }
+                guard self.depth + isObject.count < self.maxDepth else { throw self.tooDeep() }
                 self.index += 1
                 self.skipWhitespace()
                 if self.index < self.count, self.bytes[self.index] == ASCII.closeBracket {
@@ -271,8 +371,10 @@ private struct _JSONByteParser {
         let what = open == ASCII.openBrace ? "an object" : "an array"
         self.skipWhitespace()
         guard self.index < self.count, self.bytes[self.index] == open else { throw self.unexpected(expecting: what) }
-        guard self.maxDepth > 0 else { throw self.tooDeep() }
+        guard self.depth < self.maxDepth else { throw self.tooDeep() }
         self.index += 1
+        self.depth += 1
+        defer { self.depth -= 1 }
         self.skipWhitespace()
         if self.index < self.count, self.bytes[self.index] == close {
             self.index += 1
@@ -299,14 +401,14 @@ private struct _JSONByteParser {
     }
 
     /// Steps over one value (of any nesting) at `index`, checking it as `parseValueTree` does
-    /// (the container being scanned counts as one level of nesting), without building it.
+    /// (below the `depth` containers open around it), without building it.
     mutating func skipValue() throws(JSONParseError) {
         var isObject: [Bool] = []
         skipValue: while true {
             guard self.index < self.count else { throw self.unexpected(expecting: "a value") }
             switch self.bytes[self.index] {
             case ASCII.openBrace:
-                guard isObject.count + 1 < self.maxDepth else { throw self.tooDeep() }
+                guard self.depth + isObject.count < self.maxDepth else { throw self.tooDeep() }
                 self.index += 1
                 self.skipWhitespace()
                 if self.index < self.count, self.bytes[self.index] == ASCII.closeBrace {
@@ -317,7 +419,7 @@ private struct _JSONByteParser {
                     continue skipValue
                 }
             case ASCII.openBracket:
-                guard isObject.count + 1 < self.maxDepth else { throw self.tooDeep() }
+                guard self.depth + isObject.count < self.maxDepth else { throw self.tooDeep() }
                 self.index += 1
                 self.skipWhitespace()
                 if self.index < self.count, self.bytes[self.index] == ASCII.closeBracket {

@@ -389,6 +389,19 @@ struct JSONTestSuiteCorpusTests {
         }
     }
 
+    /// A scanner that descends into every container and reads every scalar rebuilds exactly the
+    /// parsed value, and a scanner that skips the whole text accepts exactly what parsing accepts.
+    @Test func aScannerWalkAgreesWithParsingOnEveryFile() throws {
+        for name in Corpus.files("y_") + Corpus.files("n_") + Corpus.files("i_") {
+            let bytes = try Corpus.contents(name)
+            let parsed = try? parse(bytes)
+            let walked = try? bytes.withUnsafeBytes { raw in try JSONParser.scan(raw, in: 0..<raw.count) { try rebuild(&$0) } }
+            #expect(walked == parsed, "\(name)")
+            let skipped = try? bytes.withUnsafeBytes { raw in try JSONParser.scan(raw, in: 0..<raw.count) { try $0.skip() } }
+            #expect((skipped != nil) == (parsed != nil), "\(name)")
+        }
+    }
+
     @Test func scanningAnObjectOrArrayAgreesWithParsingOnEveryFile() throws {
         for name in Corpus.files("y_") + Corpus.files("n_") + Corpus.files("i_") {
             let bytes = try Corpus.contents(name)
@@ -505,5 +518,59 @@ private func scanElementsError(_ bytes: [UInt8]) -> JSONParseError? {
         unterminated.append(0xFF)
         #expect(parseError(unterminated + Array("zzzzzzzzz\"}".utf8))?.kind == .invalidUTF8)
         #expect(scanMembersError(unterminated + Array("zzzzzzzzz\"}".utf8))?.kind == .invalidUTF8)
+    }
+}
+
+/// The value at the scanner, rebuilt by descending into each container.
+private func rebuild(_ scanner: inout JSONScanner) throws -> JSONValue {
+    switch scanner.peek() {
+    case UInt8(ascii: "{"):
+        var object = JSONObject()
+        try scanner.readObject { name, value in object[name] = try rebuild(&value) }
+        return .object(object)
+    case UInt8(ascii: "["):
+        var array: [JSONValue] = []
+        try scanner.readArray { element in array.append(try rebuild(&element)) }
+        return .array(array)
+    default:
+        return try scanner.value()
+    }
+}
+
+@Test func aScannerGivesOffsetsIntoTheWholeTextAndCountsNesting() throws {
+    let text = Array(#"xx{"a": [1, "two"], "b": {"c": null}}yy"#.utf8)
+    var seen: [String] = []
+    try text.withUnsafeBytes { raw in
+        try JSONParser.scan(raw, in: 2..<(raw.count - 2)) { scanner in
+            try scanner.readObject { name, value in
+                let range = try value.skip()
+                seen.append(name + "=" + String(decoding: text[range], as: UTF8.self))
+            }
+        }
+    }
+    #expect(seen == [#"a=[1, "two"]"#, #"b={"c": null}"#])
+    // Trailing text after the value is refused; so is nesting past the limit, counted from the
+    // containers the scanner is inside.
+    #expect(throws: JSONParseError.self) {
+        try Array("[1] 2".utf8).withUnsafeBytes { raw in try JSONParser.scan(raw, in: 0..<raw.count) { try $0.skip() } }
+    }
+    let nested = Array("[[[[1]]]]".utf8)
+    let elements = try nested.withUnsafeBytes { raw in
+        try JSONParser.scan(raw, in: 0..<raw.count, maxDepth: 4) { scanner in
+            var count = 0
+            try scanner.readArray { inner in
+                _ = try inner.skip()
+                count += 1
+            }
+            return count
+        }
+    }
+    #expect(elements == 1)
+    #expect(throws: JSONParseError.self) {
+        try nested.withUnsafeBytes { raw in
+            try JSONParser.scan(raw, in: 0..<raw.count, maxDepth: 3) { scanner in
+                try scanner.readArray { inner in _ = try inner.skip() }
+            }
+        }
     }
 }

@@ -54,35 +54,21 @@ public enum JSONParser {
 
     /// The members of the object `bytes[range]` holds, in order, each with the byte range of its
     /// value's text (offsets into `bytes`): the text is checked exactly as ``parse(_:maxDepth:)``
-    /// checks it, but no value is built. For a reader that needs a few members of a large text
-    /// and passes the rest on as it is (a replica keeps each pulled document's text).
+    /// checks it, but no value is built. (A ``JSONScanner`` reads nested values in the same pass.)
     public static func members(
         of bytes: UnsafeRawBufferPointer, in range: Range<Int>, maxDepth: Int = 128
     ) throws(JSONParseError) -> [(name: String, value: Range<Int>)] {
-        var parser = try Self.scanner(bytes, range, maxDepth: maxDepth)
-        var members: [(name: String, value: Range<Int>)] = []
-        try parser.scanContainer(open: 0x7B) { parser throws(JSONParseError) in
-            let name = try parser.parseMemberName()
-            let start = parser.index
-            try parser.skipValue()
-            members.append((name, range.lowerBound + start..<range.lowerBound + parser.index))
+        do {
+            return try Self.scan(bytes, in: range, maxDepth: maxDepth) { scanner in
+                var members: [(name: String, value: Range<Int>)] = []
+                try scanner.readObject { name, value in members.append((name, try value.skip())) }
+                return members
+            }
+        } catch let error as JSONParseError {
+            throw error
+        } catch {
+            preconditionFailure("only parse errors are thrown here: \(error)")
         }
-        return members
-    }
-
-    /// The elements of the array `bytes[range]` holds, as byte ranges (offsets into `bytes`),
-    /// checked as ``members(of:in:maxDepth:)`` checks members.
-    public static func elements(
-        of bytes: UnsafeRawBufferPointer, in range: Range<Int>, maxDepth: Int = 128
-    ) throws(JSONParseError) -> [Range<Int>] {
-        var parser = try Self.scanner(bytes, range, maxDepth: maxDepth)
-        var elements: [Range<Int>] = []
-        try parser.scanContainer(open: 0x5B) { parser throws(JSONParseError) in
-            let start = parser.index
-            try parser.skipValue()
-            elements.append(range.lowerBound + start..<range.lowerBound + parser.index)
-        }
-        return elements
     }
 
     fileprivate static func scanner(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, maxDepth: Int) throws(JSONParseError) -> _JSONByteParser {
@@ -233,7 +219,7 @@ private struct _JSONByteParser {
     let maxDepth: Int
     var index = 0
     /// Arrays and objects open around `index` that this parser's caller walks (a `JSONScanner`
-    /// inside them, or `scanContainer`); values parsed or skipped nest below them.
+    /// inside them); values parsed or skipped nest below them.
     var depth = 0
     /// Reused by every string that has escapes.
     var scratch: [UInt8] = []
@@ -360,45 +346,6 @@ private struct _JSONByteParser {
     }
 
     // MARK: Scanning without building
-
-    /// Walks the one array or object (`open` is its opening byte) that is the whole input,
-    /// calling `each` with `index` on every member name (object) or element (array); `each` must
-    /// consume it. Whitespace around the container is allowed, anything else after it is not.
-    mutating func scanContainer(
-        open: UInt8, _ each: (inout _JSONByteParser) throws(JSONParseError) -> Void
-    ) throws(JSONParseError) {
-        let close: UInt8 = open == ASCII.openBrace ? ASCII.closeBrace : ASCII.closeBracket
-        let what = open == ASCII.openBrace ? "an object" : "an array"
-        self.skipWhitespace()
-        guard self.index < self.count, self.bytes[self.index] == open else { throw self.unexpected(expecting: what) }
-        guard self.depth < self.maxDepth else { throw self.tooDeep() }
-        self.index += 1
-        self.depth += 1
-        defer { self.depth -= 1 }
-        self.skipWhitespace()
-        if self.index < self.count, self.bytes[self.index] == close {
-            self.index += 1
-        } else {
-            while true {
-                try each(&self)
-                self.skipWhitespace()
-                guard self.index < self.count else {
-                    throw self.unexpected(expecting: open == ASCII.openBrace ? "',' or '}'" : "',' or ']'")
-                }
-                if self.bytes[self.index] == ASCII.comma {
-                    self.index += 1
-                    self.skipWhitespace()
-                } else if self.bytes[self.index] == close {
-                    self.index += 1
-                    break
-                } else {
-                    throw self.unexpected(expecting: open == ASCII.openBrace ? "',' or '}'" : "',' or ']'")
-                }
-            }
-        }
-        self.skipWhitespace()
-        guard self.index == self.count else { throw self.unexpected(expecting: "the end of the input") }
-    }
 
     /// Steps over one value (of any nesting) at `index`, checking it as `parseValueTree` does
     /// (below the `depth` containers open around it), without building it.

@@ -441,11 +441,14 @@ private func scannedMembers(_ bytes: [UInt8], maxDepth: Int = 128) throws(JSONPa
     return try result.get()
 }
 
-private func scannedElements(_ bytes: [UInt8], maxDepth: Int = 128) throws(JSONParseError) -> [Range<Int>] {
-    let result = bytes.withUnsafeBytes { raw in
-        Result { () throws(JSONParseError) in try JSONParser.elements(of: raw, in: 0..<raw.count, maxDepth: maxDepth) }
+private func scannedElements(_ bytes: [UInt8], maxDepth: Int = 128) throws -> [Range<Int>] {
+    try bytes.withUnsafeBytes { raw in
+        try JSONParser.scan(raw, in: 0..<raw.count, maxDepth: maxDepth) { scanner in
+            var elements: [Range<Int>] = []
+            try scanner.readArray { element in elements.append(try element.skip()) }
+            return elements
+        }
     }
-    return try result.get()
 }
 
 private func scanMembersError(_ bytes: [UInt8]) -> JSONParseError? {
@@ -454,7 +457,7 @@ private func scanMembersError(_ bytes: [UInt8]) -> JSONParseError? {
 }
 
 private func scanElementsError(_ bytes: [UInt8]) -> JSONParseError? {
-    do { _ = try scannedElements(bytes) } catch { return error }
+    do { _ = try scannedElements(bytes) } catch { return error as? JSONParseError }
     return nil
 }
 
@@ -468,7 +471,13 @@ private func scanElementsError(_ bytes: [UInt8]) -> JSONParseError? {
 @Test func aRangeInsideLargerTextIsScannedAlone() throws {
     let text = Array(#"{"items":[{"id":"a"},{"id":"b"}],"more":true}"#.utf8)
     let items = try #require(try scannedMembers(text).first { $0.name == "items" }).value
-    let elements = try text.withUnsafeBytes { raw in try JSONParser.elements(of: raw, in: items) }
+    let elements = try text.withUnsafeBytes { raw in
+        try JSONParser.scan(raw, in: items) { scanner in
+            var elements: [Range<Int>] = []
+            try scanner.readArray { element in elements.append(try element.skip()) }
+            return elements
+        }
+    }
     #expect(elements.map { String(decoding: text[$0], as: UTF8.self) } == [#"{"id":"a"}"#, #"{"id":"b"}"#])
 }
 

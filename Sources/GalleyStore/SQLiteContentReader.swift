@@ -22,6 +22,12 @@ struct SQLiteContentReader: ContentReader {
         try EntityRows.version(id, version: version, db: self.db)
     }
 
+    /// From the head row: an import's links checked their articles by reading and parsing
+    /// each 6-10 KB document (BENCHMARKS.md, "Documents through the sync feed as text").
+    func liveType(_ id: String) throws -> EntityType? {
+        try EntityRows.head(id, db: self.db).flatMap { $0.deleted ? nil : $0.type }
+    }
+
     func fieldsChanged(_ id: String, after version: Int) throws -> Set<String> {
         let lists = try String.fetchAll(self.db.cachedStatement(sql: "SELECT fields FROM entity_version WHERE id = ? AND version > ?"), arguments: [id, version])
         var fields = Set<String>()

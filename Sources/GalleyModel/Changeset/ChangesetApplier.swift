@@ -368,8 +368,12 @@ public struct ChangesetApplier {
     }
 
     private func isLive(_ id: String, type: EntityType) throws(ChangesetError) -> Bool {
-        guard let state = try self.current(id) else { return false }
-        return !state.deleted && state.type == type
+        if let state = self.working[id] { return !state.deleted && state.type == type }
+        if let known = self.committed.states[id] { return known.map { !$0.deleted && $0.type == type } ?? false }
+        if let known = self.committed.liveTypes[id] { return known == type }
+        let live = try self.read { try self.reader.liveType(id) }
+        self.committed.liveTypes[id] = .some(live)
+        return live == type
     }
 
     private func integrity(_ kind: String, _ message: String, _ details: JSONObject) -> ChangesetError {
@@ -377,7 +381,11 @@ public struct ChangesetApplier {
     }
 
     private func checkIntegrity() throws(ChangesetError) {
-        let touched = self.working.values.sorted { (self.opIndexByID[$0.id] ?? 0, $0.id) < (self.opIndexByID[$1.id] ?? 0, $1.id) }
+        // In op order. The keys are looked up once, not at every comparison, and the states are
+        // moved once: sorting 2,000 states of an import changeset by a comparator that hashed
+        // two ids each time was 8% of galleyd's CPU in an import.
+        let order = self.working.keys.map { (index: self.opIndexByID[$0] ?? 0, id: $0) }.sorted { ($0.index, $0.id) < ($1.index, $1.id) }
+        let touched = order.map { self.working[$0.id]! }
         var slugs: [String: String] = [:]
         for state in touched where !state.deleted {
             let opIndex = JSONValue.number(JSONNumber(self.opIndexByID[state.id] ?? 0))
@@ -503,4 +511,6 @@ public struct ChangesetApplier {
 /// The applier's memo of committed states (a class, so the non-mutating checks can fill it).
 private final class CommittedStates {
     var states: [String: EntityState?] = [:]
+    /// What `isLive` learnt without reading documents (nil: absent or deleted).
+    var liveTypes: [String: EntityType?] = [:]
 }

@@ -16,4 +16,14 @@ public protocol ContentReader {
     func liveOutboundLinks(from articleID: String) throws -> [(id: String, toID: String, position: Int)]
     /// The live articles whose lead or body uses a media entity.
     func liveArticlesUsingMedia(_ mediaID: String) throws -> [String]
+    /// The type of the entity when it exists and is not deleted. The integrity checks ask this
+    /// of every link's articles and every media an article uses: a store that can answer
+    /// without reading the document should (``entity(_:)`` is the default).
+    func liveType(_ id: String) throws -> EntityType?
+}
+
+extension ContentReader {
+    public func liveType(_ id: String) throws -> EntityType? {
+        try self.entity(id).flatMap { $0.deleted ? nil : $0.type }
+    }
 }

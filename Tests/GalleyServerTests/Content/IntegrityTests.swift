@@ -27,6 +27,13 @@ import Testing
             #expect(await client.commitFailure([Ops.createLink(from: a, to: UUID().uuidString.lowercased())])?.kind == "link_target_missing")
             #expect(await client.commitFailure([Ops.createLink(from: a, to: a)])?.kind == "link_to_self")
             #expect(await client.commitFailure([Ops.createLink(from: a, to: b)])?.kind == "duplicate_link")
+            // Live means committed, not deleted, and an article (the store answers from the
+            // entity's head row, without its document).
+            let (gone, photo) = (UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
+            try await client.commit([Ops.createArticle(gone, headline: "Gone"), Ops.createMedia(photo)])
+            try await client.commit([Ops.delete("article", gone)])
+            #expect(await client.commitFailure([Ops.createLink(from: a, to: gone)])?.kind == "link_target_missing")
+            #expect(await client.commitFailure([Ops.createLink(from: photo, to: b)])?.kind == "link_target_missing")
             await client.close()
         }
     }

@@ -63,31 +63,6 @@ enum ReplicaTables {
         /// The media an article uses (read for live articles written to the local view).
         var mediaIDs: () -> Set<String>
 
-        init(_ state: EntityState) {
-            self.init(
-                type: state.type, id: state.id, version: state.version, seq: state.seq, deleted: state.deleted,
-                document: JSONWriter.string(.object(state.data)), createdAt: state.createdAt, updatedAt: state.updatedAt,
-                createdBy: state.createdBy, updatedBy: state.updatedBy, mediaIDs: { ChangesetApplier.mediaIDs(usedBy: state.data) }
-            )
-        }
-
-        init(
-            type: EntityType, id: String, version: Int, seq: Int64, deleted: Bool, document: String,
-            createdAt: String, updatedAt: String, createdBy: String, updatedBy: String, mediaIDs: @escaping () -> Set<String>
-        ) {
-            self.type = type
-            self.id = id
-            self.version = version
-            self.seq = seq
-            self.deleted = deleted
-            self.document = document
-            self.createdAt = createdAt
-            self.updatedAt = updatedAt
-            self.createdBy = createdBy
-            self.updatedBy = updatedBy
-            self.mediaIDs = mediaIDs
-        }
-
         /// The entity with its document parsed.
         func state() throws -> EntityState {
             EntityState(
@@ -151,6 +126,17 @@ enum ReplicaTables {
             type: item.type, id: item.id, version: item.version, seq: item.seq, deleted: false, document: document.text,
             createdAt: document.createdAt, updatedAt: document.updatedAt, createdBy: document.createdBy,
             updatedBy: document.updatedBy, mediaIDs: { mediaIDs }
+        )
+    }
+}
+
+extension ReplicaTables.StoredEntity {
+    /// `state` with its document written as text.
+    init(_ state: EntityState) {
+        self.init(
+            type: state.type, id: state.id, version: state.version, seq: state.seq, deleted: state.deleted,
+            document: JSONWriter.string(.object(state.data)), createdAt: state.createdAt, updatedAt: state.updatedAt,
+            createdBy: state.createdBy, updatedBy: state.updatedBy, mediaIDs: { ChangesetApplier.mediaIDs(usedBy: state.data) }
         )
     }
 }

@@ -1,11 +1,13 @@
 /// JSON text written earlier by ``JSONWriter`` (compact and valid), spliced into a reply as is:
 /// a result kept encoded is sent without being parsed or written again.
 public struct EncodedJSON: Sendable, Hashable {
-    /// The compact text, exactly as many bytes as it holds (no spare capacity is kept).
+    /// The compact text. Written once by ``init(_:)``, it keeps no spare capacity (kept results
+    /// live long); ``init(uncheckedText:)`` keeps the array as given.
     public let bytes: [UInt8]
 
     /// Text known to be compact, valid JSON: written by ``JSONWriter`` earlier, as a store's
-    /// documents are. Nothing checks it; text from anywhere else must be parsed first.
+    /// documents are, or assembled from such text (a sync page). Nothing checks it; text from
+    /// anywhere else must be parsed first.
     public init(uncheckedText bytes: [UInt8]) {
         self.bytes = bytes
     }

@@ -254,8 +254,8 @@ final class ReplyRouter: Sendable {
         }
     }
 
-    /// Hands a reply to a call that wants its result as text, when `id` is one. `reply` is the
-    /// checked frame's members; the result's text is cut from `frame`.
+    /// Hands a reply to a call that wants its result as text, when `id` is one; returns false
+    /// otherwise. `members` are the checked frame's; the result's text is cut from `frame`.
     func deliverText(id: RequestID, members: [(name: String, value: Range<Int>)], frame: UnsafeRawBufferPointer) -> Bool {
         let waiter = self.state.withLockedValue { state -> Waiter? in
             guard state.textWanted.remove(id) != nil else { return nil }

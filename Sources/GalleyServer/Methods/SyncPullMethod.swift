@@ -54,7 +54,8 @@ struct SyncPullMethod: GalleyMethod {
     }
 
     /// The page as JSON text. Each item's `data` is its stored document with the entity's metadata
-    /// in front, spliced as the store holds it: documents are most of a page, and parsing each
+    /// in front, without read-time derivations (a replica merges on stored fields and derives for
+    /// display itself), spliced as the store holds it: documents are most of a page, and parsing each
     /// only to write it again was most of what a page cost galleyd (BENCHMARKS.md, "Documents
     /// through the sync feed as text").
     static func encode(_ page: SyncPage, cursor: String) -> EncodedJSON {

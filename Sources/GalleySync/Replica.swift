@@ -119,7 +119,14 @@ public struct Replica: Sendable {
             // after `prepareDatabase` ran: set FULL again on the writer (the connection that
             // commits edits and pulled pages), or a local edit galley reported saved could be
             // lost to a power cut. The server's store had the same fix (its power-loss test).
-            try self.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try self.pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                // 32 MiB of page cache for the writer (SQLite's default is 2 MB): a clone of
+                // 100,000 articles inserts ~440,000 rows, and with the default most index pages
+                // came back through `pread`. Measured on that clone: 16.2 to 14.5 s (medians),
+                // peak memory 97 to 129 MB; no change at 20,000 articles.
+                try db.execute(sql: "PRAGMA cache_size = -32768")
+            }
             try Self.makeMigrator().migrate(self.pool)
         } catch let error as ReplicaError {
             throw error

@@ -130,7 +130,7 @@ public struct JSONScanner {
     /// Reads the object that is the next value: `member` is called with each member's name, the
     /// scanner on its value, which it must read, skip or descend into.
     public mutating func readObject(_ member: (String, inout JSONScanner) throws -> Void) throws {
-        try self.readContainer(open: 0x7B) { scanner in
+        try self.readContainer(open: ASCII.openBrace) { scanner in
             let name = try scanner.parser.parseMemberName()
             try member(name, &scanner)
         }
@@ -139,13 +139,13 @@ public struct JSONScanner {
     /// Reads the array that is the next value: `element` is called with the scanner on each
     /// element, which it must read, skip or descend into.
     public mutating func readArray(_ element: (inout JSONScanner) throws -> Void) throws {
-        try self.readContainer(open: 0x5B, element)
+        try self.readContainer(open: ASCII.openBracket, element)
     }
 
     private mutating func readContainer(open: UInt8, _ each: (inout JSONScanner) throws -> Void) throws {
-        let close: UInt8 = open == 0x7B ? 0x7D : 0x5D
-        let separators = open == 0x7B ? "',' or '}'" : "',' or ']'"
-        guard self.peek() == open else { throw self.parser.unexpected(expecting: open == 0x7B ? "an object" : "an array") }
+        let isObject = open == ASCII.openBrace
+        let close = isObject ? ASCII.closeBrace : ASCII.closeBracket
+        guard self.peek() == open else { throw self.parser.unexpected(expecting: isObject ? "an object" : "an array") }
         guard self.parser.depth < self.parser.maxDepth else { throw self.parser.tooDeep() }
         self.parser.index += 1
         self.parser.depth += 1
@@ -157,14 +157,14 @@ public struct JSONScanner {
         while true {
             try each(&self)
             switch self.peek() {
-            case 0x2C:
+            case ASCII.comma:
                 self.parser.index += 1
                 self.parser.skipWhitespace()
             case close:
                 self.parser.index += 1
                 return
             default:
-                throw self.parser.unexpected(expecting: separators)
+                throw self.parser.unexpected(expecting: isObject ? "',' or '}'" : "',' or ']'")
             }
         }
     }
@@ -354,25 +354,16 @@ private struct _JSONByteParser {
         skipValue: while true {
             guard self.index < self.count else { throw self.unexpected(expecting: "a value") }
             switch self.bytes[self.index] {
-            case ASCII.openBrace:
+            case ASCII.openBrace, ASCII.openBracket:
                 guard self.depth + isObject.count < self.maxDepth else { throw self.tooDeep() }
+                let opensObject = self.bytes[self.index] == ASCII.openBrace
                 self.index += 1
                 self.skipWhitespace()
-                if self.index < self.count, self.bytes[self.index] == ASCII.closeBrace {
+                if self.index < self.count, self.bytes[self.index] == (opensObject ? ASCII.closeBrace : ASCII.closeBracket) {
                     self.index += 1
                 } else {
-                    isObject.append(true)
-                    try self.skipMemberName()
-                    continue skipValue
-                }
-            case ASCII.openBracket:
-                guard self.depth + isObject.count < self.maxDepth else { throw self.tooDeep() }
-                self.index += 1
-                self.skipWhitespace()
-                if self.index < self.count, self.bytes[self.index] == ASCII.closeBracket {
-                    self.index += 1
-                } else {
-                    isObject.append(false)
+                    isObject.append(opensObject)
+                    if opensObject { try self.skipMemberName() }
                     continue skipValue
                 }
             case ASCII.quote:
@@ -409,17 +400,9 @@ private struct _JSONByteParser {
 
     /// `parseMemberName` without making the name.
     mutating func skipMemberName() throws(JSONParseError) {
-        guard self.index < self.count, self.bytes[self.index] == ASCII.quote else {
-            throw self.unexpected(expecting: "a member name (a string)")
-        }
-        self.index += 1
+        try self.expectMemberNameQuote()
         try self.skipString()
-        self.skipWhitespace()
-        guard self.index < self.count, self.bytes[self.index] == ASCII.colon else {
-            throw self.unexpected(expecting: "':'")
-        }
-        self.index += 1
-        self.skipWhitespace()
+        try self.expectColon()
     }
 
     /// `parseString` without making the string (escapes are still checked, into `scratch`).
@@ -482,18 +465,28 @@ private struct _JSONByteParser {
 
     /// Parses `"name"` and the `:` after it, leaving `index` on the member's value.
     mutating func parseMemberName() throws(JSONParseError) -> String {
+        try self.expectMemberNameQuote()
+        let name = try self.parseString()
+        try self.expectColon()
+        return name
+    }
+
+    /// Steps over the opening quote of a member name.
+    mutating func expectMemberNameQuote() throws(JSONParseError) {
         guard self.index < self.count, self.bytes[self.index] == ASCII.quote else {
             throw self.unexpected(expecting: "a member name (a string)")
         }
         self.index += 1
-        let name = try self.parseString()
+    }
+
+    /// Steps over the `:` after a member name and the whitespace around it.
+    mutating func expectColon() throws(JSONParseError) {
         self.skipWhitespace()
         guard self.index < self.count, self.bytes[self.index] == ASCII.colon else {
             throw self.unexpected(expecting: "':'")
         }
         self.index += 1
         self.skipWhitespace()
-        return name
     }
 
     @inline(__always)
@@ -586,8 +579,6 @@ private struct _JSONByteParser {
                 return try self.parseEscapedString(from: start)
             } else if byte < 0x20 {
                 throw self.controlCharacter(byte)
-            } else if byte < 0x80 {
-                self.index += 1
             } else {
                 try self.skipUTF8Sequence()
             }
@@ -616,8 +607,6 @@ private struct _JSONByteParser {
                 runStart = self.index
             } else if byte < 0x20 {
                 throw self.controlCharacter(byte)
-            } else if byte < 0x80 {
-                self.index += 1
             } else {
                 try self.skipUTF8Sequence()
             }

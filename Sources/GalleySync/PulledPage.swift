@@ -132,12 +132,12 @@ struct PulledDocument: Sendable {
         var metadata: [String: String] = [:]
         var lead: String?
         var blockMedia: [String]?
+        let documentStart = scanner.offset
         try scanner.readObject { name, value in
             let start = value.offset
             switch name {
             case "createdAt", "updatedAt", "createdBy", "updatedBy":
-                let parsed = try value.value()
-                metadata[name] = parsed.stringValue
+                metadata[name] = try value.value().stringValue
             case "leadMediaId":
                 lead = try value.value().stringValue
             case "body":
@@ -157,7 +157,7 @@ struct PulledDocument: Sendable {
         // The document's own members, as they came; of a repeated name the last counts, as in
         // parsing. (A document has a dozen members: comparing names costs less than hashing them.)
         var text: [UInt8] = [UInt8(ascii: "{")]
-        text.reserveCapacity(members.last.map { $0.value.upperBound - (members.first?.value.lowerBound ?? 0) } ?? 2)
+        text.reserveCapacity(scanner.offset - documentStart)
         for (index, member) in members.enumerated() where !Self.isMetadata(member.name) {
             if members[(index + 1)...].contains(where: { $0.name == member.name }) { continue }
             if text.count > 1 { text.append(UInt8(ascii: ",")) }

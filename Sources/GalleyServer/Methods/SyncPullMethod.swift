@@ -66,18 +66,15 @@ struct SyncPullMethod: GalleyMethod {
             if index > 0 { text.append(UInt8(ascii: ",")) }
             Self.write(item, into: &text)
         }
-        text.append(contentsOf: #"],"cursor":"#.utf8)
-        JSONWriter.write(.string(cursor), into: &text)
-        text.append(contentsOf: #","hasMore":"#.utf8)
-        text.append(contentsOf: (page.hasMore ? "true" : "false").utf8)
-        text.append(contentsOf: #","head":"#.utf8)
-        text.append(contentsOf: String(page.head).utf8)
-        text.append(contentsOf: #","consistentAt":"#.utf8)
-        text.append(contentsOf: (page.consistentAt.map { String($0) } ?? "null").utf8)
-        if let size = page.snapshotSize {
-            text.append(contentsOf: #","snapshotSize":"#.utf8)
-            text.append(contentsOf: String(size).utf8)
-        }
+        text.append(contentsOf: "],".utf8)
+        var rest: JSONObject = [
+            "cursor": .string(cursor),
+            "hasMore": .bool(page.hasMore),
+            "head": .number(JSONNumber(Int(page.head))),
+            "consistentAt": page.consistentAt.map { .number(JSONNumber(Int($0))) } ?? .null,
+        ]
+        if let size = page.snapshotSize { rest["snapshotSize"] = .number(JSONNumber(size)) }
+        Self.writeMembers(rest, into: &text)
         text.append(UInt8(ascii: "}"))
         return EncodedJSON(uncheckedText: text)
     }
@@ -86,21 +83,21 @@ struct SyncPullMethod: GalleyMethod {
     /// document's own (no document holds those names: they are `ContentRules.readOnlyFields`,
     /// which no write can set).
     static func write(_ item: SyncItem, into text: inout [UInt8]) {
-        text.append(contentsOf: #"{"type":"#.utf8)
-        JSONWriter.write(.string(item.type.rawValue), into: &text)
-        text.append(contentsOf: #","id":"#.utf8)
-        JSONWriter.write(.string(item.id), into: &text)
-        text.append(contentsOf: #","version":"#.utf8)
-        text.append(contentsOf: String(item.version).utf8)
-        text.append(contentsOf: #","seq":"#.utf8)
-        text.append(contentsOf: String(item.seq).utf8)
-        text.append(contentsOf: #","deleted":"#.utf8)
-        text.append(contentsOf: (item.deleted ? "true" : "false").utf8)
+        text.append(UInt8(ascii: "{"))
+        let head: JSONObject = [
+            "type": .string(item.type.rawValue),
+            "id": .string(item.id),
+            "version": .number(JSONNumber(item.version)),
+            "seq": .number(JSONNumber(Int(item.seq))),
+            "deleted": .bool(item.deleted),
+        ]
+        Self.writeMembers(head, into: &text)
         text.append(contentsOf: #","data":"#.utf8)
         guard !item.deleted, let document = item.document?.bytes else {
             text.append(contentsOf: "null}".utf8)
             return
         }
+        text.append(UInt8(ascii: "{"))
         let metadata: JSONObject = [
             "id": .string(item.id),
             "version": .number(JSONNumber(item.version)),
@@ -110,13 +107,21 @@ struct SyncPullMethod: GalleyMethod {
             "createdBy": .string(item.createdBy),
             "updatedBy": .string(item.updatedBy),
         ]
-        JSONWriter.write(.object(metadata), into: &text)
-        // `{...metadata}` + `{...document}`: drop the metadata's closing brace and the document's
-        // opening one, with a comma between unless the document is `{}`.
+        Self.writeMembers(metadata, into: &text)
+        // The document's members after the metadata's, unless it has none (`{}`).
+        let members = document.dropFirst().dropLast()
+        if !members.isEmpty {
+            text.append(UInt8(ascii: ","))
+            text.append(contentsOf: members)
+        }
+        text.append(contentsOf: "}}".utf8)
+    }
+
+    /// The members of `object` as JSON text, without the braces around them.
+    private static func writeMembers(_ object: JSONObject, into text: inout [UInt8]) {
+        let start = text.count
+        JSONWriter.write(.object(object), into: &text)
+        text.remove(at: start)
         text.removeLast()
-        let members = document.dropFirst()
-        if members.first != UInt8(ascii: "}") { text.append(UInt8(ascii: ",")) }
-        text.append(contentsOf: members)
-        text.append(UInt8(ascii: "}"))
     }
 }

@@ -80,13 +80,17 @@ final class ChangesetCommitter: Sendable {
                 // The states the batch's changesets leave, remembered once COMMIT has succeeded.
                 var written: [EntityState] = []
                 try db.inTransaction(.immediate) {
+                    var search = SearchTextWrites()
                     outcomes = submissions.map { submission in
                         Result {
-                            let (record, committed) = try Self.applyInSavepoint(submission, cache: cache, db: db)
+                            let (record, committed) = try Self.applyInSavepoint(submission, cache: cache, search: &search, db: db)
                             written += committed
                             return record
                         }
                     }
+                    // After every savepoint: one full-text segment for the batch. A failure
+                    // here fails the whole transaction.
+                    try search.apply(db: db)
                     seen.withLockedValue { seen in
                         for case .failure(let error) in outcomes { seen.append(error) }
                     }
@@ -156,10 +160,13 @@ final class ChangesetCommitter: Sendable {
 
     /// Applies one changeset inside its own savepoint: all or nothing, and a dry run always
     /// rolls back. A replay returns the original record without writing. Also returns the final
-    /// states the changeset committed (none for a replay or a dry run).
+    /// states the changeset committed (none for a replay or a dry run), and adds its full-text
+    /// writes to `search` once its savepoint is released (none for a refused changeset or a dry
+    /// run).
     private static func applyInSavepoint(
         _ submission: ChangesetSubmission,
         cache: CommittedStateCache,
+        search: inout SearchTextWrites,
         db: Database
     ) throws -> (CommitRecord, [EntityState]) {
         if let existing = try Row.fetchOne(
@@ -187,6 +194,7 @@ final class ChangesetCommitter: Sendable {
         }
         var record: CommitRecord?
         var finals: [EntityState] = []
+        var changesetSearch = SearchTextWrites()
         try db.inSavepoint {
             let seq = try Int64.fetchOne(db.cachedStatement(sql: "UPDATE seq_counter SET v = v + 1 WHERE id = 1 RETURNING v"))!
             let committedAt = Timestamp.now()
@@ -197,7 +205,7 @@ final class ChangesetCommitter: Sendable {
                 author: submission.author,
                 committedAt: committedAt
             )
-            try ContentIndexWriter.write(outcome, submission: submission, seq: seq, committedAt: committedAt, db: db)
+            try ContentIndexWriter.write(outcome, submission: submission, seq: seq, committedAt: committedAt, search: &changesetSearch, db: db)
             record = CommitRecord(
                 seq: submission.dryRun ? nil : seq,
                 id: submission.id,
@@ -211,6 +219,8 @@ final class ChangesetCommitter: Sendable {
             finals = outcome.finalStates
             return submission.dryRun ? .rollback : .commit
         }
-        return (record!, submission.dryRun ? [] : finals)
+        if submission.dryRun { return (record!, []) }
+        search.append(contentsOf: changesetSearch)
+        return (record!, finals)
     }
 }

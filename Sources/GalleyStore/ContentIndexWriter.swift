@@ -4,10 +4,18 @@ import JSONRPC
 
 /// Writes a committed changeset: its row, every new entity version, the entities' heads (which
 /// version is current; the `entity` view joins the head to that version's document, so each
-/// document is stored once) and the query tables (article list, tags, media use, links,
-/// full-text search).
+/// document is stored once) and the query tables (article list, tags, media use, links). The
+/// full-text rows are not written here but added to `search`, which the committer writes once
+/// for its whole batch (see ``SearchTextWrites``).
 enum ContentIndexWriter {
-    static func write(_ outcome: ChangesetOutcome, submission: ChangesetSubmission, seq: Int64, committedAt: String, db: Database) throws {
+    static func write(
+        _ outcome: ChangesetOutcome,
+        submission: ChangesetSubmission,
+        seq: Int64,
+        committedAt: String,
+        search: inout SearchTextWrites,
+        db: Database
+    ) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO changeset (seq, id, message, author, committed_at, submitted, ops, results)
@@ -46,7 +54,7 @@ enum ContentIndexWriter {
         // it uses, its search text) are left in place.
         let kept = finals.map { KeptRows($0, before: outcome.previousStates[$0.id]) }
         for (state, kept) in zip(finals, kept) where state.version > 1 {
-            try Self.removeFromIndexes(state, keeping: kept, db: db)
+            try Self.removeFromIndexes(state, keeping: kept, search: &search, db: db)
         }
         for (state, kept) in zip(finals, kept) {
             try db.cachedStatement(
@@ -62,7 +70,7 @@ enum ContentIndexWriter {
                     state.createdAt, state.updatedAt, state.createdBy, state.updatedBy,
                 ]
             )
-            if !state.deleted { try Self.addToIndexes(state, keeping: kept, db: db) }
+            if !state.deleted { try Self.addToIndexes(state, keeping: kept, search: &search, db: db) }
         }
     }
 
@@ -87,7 +95,7 @@ enum ContentIndexWriter {
         }
     }
 
-    private static func removeFromIndexes(_ state: EntityState, keeping kept: KeptRows, db: Database) throws {
+    private static func removeFromIndexes(_ state: EntityState, keeping kept: KeptRows, search: inout SearchTextWrites, db: Database) throws {
         switch state.type {
         case .article:
             try db.cachedStatement(sql: "DELETE FROM article_index WHERE id = ?").execute(arguments: [state.id])
@@ -97,83 +105,18 @@ enum ContentIndexWriter {
             if !kept.mediaUse {
                 try db.cachedStatement(sql: "DELETE FROM media_use WHERE article_id = ?").execute(arguments: [state.id])
             }
-            // The search rows stay until `writeArticleSearchText` rewrites what changed, or the
-            // article is deleted.
-            if state.deleted { try Self.removeArticleSearchText(state.id, db: db) }
+            // The search rows stay until the batch rewrites what changed, or the article is
+            // deleted.
+            if state.deleted { search.append(.removeArticle(id: state.id)) }
         case .media:
             try db.cachedStatement(sql: "DELETE FROM media_index WHERE id = ?").execute(arguments: [state.id])
-            try Self.removeFullText(state.id, table: "media_fts", db: db)
+            search.append(.removeMedia(id: state.id))
         case .link:
             try db.cachedStatement(sql: "DELETE FROM link_index WHERE id = ?").execute(arguments: [state.id])
         }
     }
 
-    /// Deletes an entity's full-text row by its rowid (from `<table>_row`): FTS5 could find it by
-    /// the UNINDEXED `id` column only by scanning the whole table.
-    private static func removeFullText(_ id: String, table: String, db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM \(table) WHERE rowid = (SELECT fts_rowid FROM \(table)_row WHERE id = ?)")
-            .execute(arguments: [id])
-        try db.cachedStatement(sql: "DELETE FROM \(table)_row WHERE id = ?").execute(arguments: [id])
-    }
-
-    /// Records the rowid of the full-text row just inserted for `id`.
-    private static func noteFullTextRow(_ id: String, table: String, db: Database) throws {
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO \(table)_row (id, fts_rowid) VALUES (?, ?)")
-            .execute(arguments: [id, db.lastInsertedRowID])
-    }
-
-    /// Brings an article's two search rows (headline and subheadline; body) up to its text,
-    /// rewriting only the row whose text changed: FTS5 re-tokenises the whole old and new text
-    /// of every row it deletes and inserts, and a body is 300-1,500 words. Both rows use the
-    /// rowid kept in `article_fts_row`. A part `kept` says is unchanged is not even read back.
-    private static func writeArticleSearchText(_ state: EntityState, keeping kept: KeptRows, db: Database) throws {
-        if kept.title && kept.body { return }
-        let title = [state.data["headline"]?.stringValue ?? "", state.data["subheadline"]?.stringValue ?? ""]
-        guard let rowid = try Self.articleSearchRowid(state.id, db: db) else {
-            let body = [SearchText.body(state.data["body"])]
-            try db.cachedStatement(sql: "INSERT INTO article_title_fts (id, headline, subheadline) VALUES (?, ?, ?)")
-                .execute(arguments: StatementArguments([state.id] + title))
-            let rowid = db.lastInsertedRowID
-            try db.cachedStatement(sql: "INSERT INTO article_body_fts (rowid, id, body) VALUES (?, ?, ?)")
-                .execute(arguments: StatementArguments([rowid, state.id] + body))
-            try db.cachedStatement(sql: "INSERT INTO article_fts_row (id, fts_rowid) VALUES (?, ?)").execute(arguments: [state.id, rowid])
-            return
-        }
-        if !kept.title {
-            try Self.replaceSearchRow("article_title_fts", columns: ["headline", "subheadline"], values: title, id: state.id, rowid: rowid, db: db)
-        }
-        if !kept.body {
-            try Self.replaceSearchRow("article_body_fts", columns: ["body"], values: [SearchText.body(state.data["body"])], id: state.id, rowid: rowid, db: db)
-        }
-    }
-
-    /// Rewrites the FTS5 row at `rowid` with `values`, unless it holds them already (a body edit
-    /// that changes no searchable text, such as a heading level, costs a read, not a re-index).
-    private static func replaceSearchRow(_ table: String, columns: [String], values: [String], id: String, rowid: Int64, db: Database) throws {
-        let stored = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE rowid = ?"),
-            arguments: [rowid]
-        )
-        if let stored, values.indices.allSatisfy({ stored[$0] as String? == values[$0] }) { return }
-        try db.cachedStatement(sql: "DELETE FROM \(table) WHERE rowid = ?").execute(arguments: [rowid])
-        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        try db.cachedStatement(sql: "INSERT INTO \(table) (rowid, id, \(columns.joined(separator: ", "))) VALUES (?, ?, \(placeholders))")
-            .execute(arguments: StatementArguments([rowid, id] + values))
-    }
-
-    private static func articleSearchRowid(_ id: String, db: Database) throws -> Int64? {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT fts_rowid FROM article_fts_row WHERE id = ?"), arguments: [id])
-    }
-
-    /// Deletes a deleted article's search rows.
-    private static func removeArticleSearchText(_ id: String, db: Database) throws {
-        guard let rowid = try Self.articleSearchRowid(id, db: db) else { return }
-        try db.cachedStatement(sql: "DELETE FROM article_title_fts WHERE rowid = ?").execute(arguments: [rowid])
-        try db.cachedStatement(sql: "DELETE FROM article_body_fts WHERE rowid = ?").execute(arguments: [rowid])
-        try db.cachedStatement(sql: "DELETE FROM article_fts_row WHERE id = ?").execute(arguments: [id])
-    }
-
-    private static func addToIndexes(_ state: EntityState, keeping kept: KeptRows, db: Database) throws {
+    private static func addToIndexes(_ state: EntityState, keeping kept: KeptRows, search: inout SearchTextWrites, db: Database) throws {
         let data = state.data
         switch state.type {
         case .article:
@@ -210,14 +153,22 @@ enum ContentIndexWriter {
                     }
                 }
             }
-            try Self.writeArticleSearchText(state, keeping: kept, db: db)
+            // A part `kept` says is unchanged is not even read back.
+            if !(kept.title && kept.body) {
+                search.append(
+                    .article(
+                        id: state.id,
+                        title: kept.title ? nil : [data["headline"]?.stringValue ?? "", data["subheadline"]?.stringValue ?? ""],
+                        body: kept.body ? nil : SearchText.body(data["body"])
+                    )
+                )
+            }
         case .media:
             try db.cachedStatement(sql: "INSERT INTO media_index (id, kind, seq) VALUES (?, ?, ?)").execute(arguments: [state.id, data["kind"]?.stringValue ?? "image", state.seq])
             let credit = data["credit"]?.objectValue ?? [:]
-            try db.cachedStatement(sql: "INSERT INTO media_fts (id, caption, creator, source) VALUES (?, ?, ?, ?)").execute(
-                arguments: [state.id, data["caption"]?.stringValue ?? "", credit["creator"]?.stringValue ?? "", credit["source"]?.stringValue ?? ""]
+            search.append(
+                .media(id: state.id, caption: data["caption"]?.stringValue ?? "", creator: credit["creator"]?.stringValue ?? "", source: credit["source"]?.stringValue ?? "")
             )
-            try Self.noteFullTextRow(state.id, table: "media_fts", db: db)
         case .link:
             try db.cachedStatement(sql: "INSERT INTO link_index (id, from_id, to_id, position) VALUES (?, ?, ?, ?)").execute(
                 arguments: [

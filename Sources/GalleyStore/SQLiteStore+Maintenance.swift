@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import GalleyModel
+import JSONRPC
 
 /// One broken invariant found by ``SQLiteStore/check()``.
 public struct StoreProblem: Sendable, Hashable, CustomStringConvertible {
@@ -83,6 +85,7 @@ extension SQLiteStore {
                     problems.append(StoreProblem(kind: "index_mismatch", detail: "\(liveArticles) live articles but \(searchRows) rows in \(table)"))
                 }
             }
+            problems += try Self.staleSearchText(db)
             let liveLinks = try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_head WHERE type = 'link' AND deleted = 0") ?? 0
             let indexedLinks = try Int.fetchOne(db, sql: "SELECT count(*) FROM link_index") ?? 0
             if liveLinks != indexedLinks {
@@ -90,6 +93,50 @@ extension SQLiteStore {
             }
             return problems
         }
+    }
+
+    /// Live articles and photos whose full-text rows do not hold the text of their current
+    /// document (what `SearchText` makes of it): search would find them by old words, or miss
+    /// new ones.
+    private static func staleSearchText(_ db: Database) throws -> [StoreProblem] {
+        // The ids of live entities of `type` whose row in `table` (found through the rowid kept
+        // in `rows`) holds other `columns` than `expected` makes of the current document.
+        func stale(_ type: String, table: String, rows: String, columns: [String], expected: (JSONObject) -> [String]) throws -> Set<String> {
+            var ids: Set<String> = []
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT e.id, e.data, \(columns.map { "f.\($0)" }.joined(separator: ", "))
+                    FROM entity e LEFT JOIN \(rows) r ON r.id = e.id LEFT JOIN \(table) f ON f.rowid = r.fts_rowid
+                    WHERE e.type = '\(type)' AND e.deleted = 0
+                    """
+            )
+            while let row = try cursor.next() {
+                let data = (try JSONParser.parse(row["data"] as String)).objectValue ?? [:]
+                if columns.map({ row[$0] as String? }) != expected(data) { ids.insert(row["id"]) }
+            }
+            return ids
+        }
+        let titles = try stale("article", table: "article_title_fts", rows: "article_fts_row", columns: ["headline", "subheadline"]) {
+            [$0["headline"]?.stringValue ?? "", $0["subheadline"]?.stringValue ?? ""]
+        }
+        let bodies = try stale("article", table: "article_body_fts", rows: "article_fts_row", columns: ["body"]) { [SearchText.body($0["body"])] }
+        let media = try stale("media", table: "media_fts", rows: "media_fts_row", columns: ["caption", "creator", "source"]) {
+            let credit = $0["credit"]?.objectValue ?? [:]
+            return [$0["caption"]?.stringValue ?? "", credit["creator"]?.stringValue ?? "", credit["source"]?.stringValue ?? ""]
+        }
+        var problems = titles.union(bodies).sorted().map {
+            StoreProblem(kind: "stale_search_text", detail: "the search rows of article \($0) do not hold its current text")
+        }
+        problems += media.sorted().map {
+            StoreProblem(kind: "stale_search_text", detail: "the search row of media \($0) does not hold its current caption and credit")
+        }
+        let mediaRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM media_fts") ?? 0
+        let liveMedia = try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_head WHERE type = 'media' AND deleted = 0") ?? 0
+        if mediaRows != liveMedia {
+            problems.append(StoreProblem(kind: "index_mismatch", detail: "\(liveMedia) live media but \(mediaRows) rows in media_fts"))
+        }
+        return problems
     }
 
     /// Puts a backup file in place as the database of an empty data directory.

@@ -6,6 +6,7 @@ import GalleyStore
 import GalleyTestSupport
 import JSONRPC
 import JSONRPCTransport
+import NIOConcurrencyHelpers
 import Testing
 
 /// The embedded store's promises about its files and schema.
@@ -210,9 +211,88 @@ import Testing
         try await store.close()
     }
 
-    private static func commit(_ store: SQLiteStore, _ ops: [JSONValue]) async throws {
+    /// The full-text rows are written once per group commit, after every changeset's savepoint:
+    /// each article and photo ends up searchable by the text of its last committed version only,
+    /// also when several edits of it, dry runs and refused changesets share a batch.
+    @Test func searchRowsOfAGroupCommitHoldEachEntitysLastCommittedText() async throws {
+        let directory = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(directory) }
+        let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+        let largestBatch = NIOLockedValueBox(0)
+        store.observeCommitBatches { size in largestBatch.withLockedValue { $0 = max($0, size) } }
+        let articles = (0..<8).map { String(format: "00000000-0000-7000-9000-%012d", $0 + 1) }
+        let photos = (0..<4).map { String(format: "00000000-0000-7000-9000-%012d", $0 + 101) }
+        try await Self.commit(
+            store,
+            articles.enumerated().map { Ops.createArticle($1, headline: "Harbour cranes \($0)", ["body": [["type": "paragraph", "text": "Dockers at noon."]]]) }
+                + photos.map { Ops.createMedia($0, ["caption": "Quay at dusk", "credit": ["creator": "A. Berg", "source": "Reuters"]]) }
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, id) in articles.enumerated() {
+                group.addTask {
+                    for round in 1...3 {
+                        try await Self.commit(store, [Ops.update("article", id, set: ["headline": .string("Ferry round \(round)")])])
+                    }
+                    // Last, so no later title write would hide what these left.
+                    try await Self.commit(store, [Ops.update("article", id, set: ["subheadline": "Phantom"])], dryRun: true)
+                    // Refused: version 99 does not exist yet.
+                    await #expect(throws: (any Error).self) {
+                        try await Self.commit(store, [Ops.update("article", id, base: 99, set: ["subheadline": "Stale"])])
+                    }
+                    if index % 2 == 0 {
+                        try await Self.commit(store, [Ops.update("article", id, set: ["body": [["type": "paragraph", "text": "Ships waited outside."]]])])
+                    }
+                }
+            }
+            for (index, id) in photos.enumerated() {
+                group.addTask {
+                    try await Self.commit(store, [Ops.update("media", id, set: ["credit.source": "Associated Press"])])
+                    if index == 0 { try await Self.commit(store, [Ops.delete("media", id)]) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await Self.commit(store, [Ops.delete("article", articles[7])])
+        #expect(largestBatch.withLockedValue { $0 } > 1, "some changesets shared a transaction")
+
+        #expect(try store.check().isEmpty, "every search row holds its entity's current text")
+        func found(_ query: String) async throws -> Set<String> {
+            Set(try await store.listArticles(ArticleFilter(query: query)).compactMap { $0["id"]?.stringValue })
+        }
+        #expect(try await found("ferry round 3") == Set(articles.prefix(7)))
+        #expect(try await found("harbour").isEmpty)
+        #expect(try await found("phantom").isEmpty, "a dry run indexes nothing")
+        #expect(try await found("stale").isEmpty, "a refused changeset indexes nothing")
+        #expect(try await found("ships") == Set(articles.prefix(7).enumerated().filter { $0.offset % 2 == 0 }.map(\.element)))
+        #expect(try await found("noon") == Set(articles.prefix(7).enumerated().filter { $0.offset % 2 == 1 }.map(\.element)))
+        let associated = try await store.listMedia(query: "associated", kind: nil, limit: 50, after: nil).map(\.id)
+        #expect(Set(associated) == Set(photos.dropFirst()))
+        #expect(try await store.listMedia(query: "reuters", kind: nil, limit: 50, after: nil).isEmpty)
+        try await store.close()
+    }
+
+    /// `check` notices a search row that no longer holds its article's text.
+    @Test func checkReportsStaleSearchText() async throws {
+        let directory = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(directory) }
+        let story = "00000000-0000-7000-9000-000000000001"
+        do {
+            let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+            try await Self.commit(store, [Ops.createArticle(story, headline: "Harbour cranes")])
+            #expect(try store.check().isEmpty)
+            try await store.close()
+        }
+        let queue = try DatabaseQueue(path: directory + "/galley.sqlite")
+        try await queue.write { try $0.execute(sql: "UPDATE article_title_fts SET headline = 'Old words'") }
+        try queue.close()
+        let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
+        #expect(try store.check().map(\.kind) == ["stale_search_text"])
+        try await store.close()
+    }
+
+    private static func commit(_ store: SQLiteStore, _ ops: [JSONValue], dryRun: Bool = false) async throws {
         let parsed = try ops.enumerated().map { try ChangesetOp.parse($1, index: $0).get() }
-        _ = try await store.commit(ChangesetSubmission(id: UUID().uuidString.lowercased(), message: "m", ops: parsed, submitted: ["ops": .array(ops)], author: "t", dryRun: false))
+        _ = try await store.commit(ChangesetSubmission(id: UUID().uuidString.lowercased(), message: "m", ops: parsed, submitted: ["ops": .array(ops)], author: "t", dryRun: dryRun))
     }
 
     @Test func embeddedMigrationsMatchTheSQLFiles() throws {

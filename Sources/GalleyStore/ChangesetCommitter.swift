@@ -12,10 +12,25 @@ import NIOConcurrencyHelpers
 /// the writer and keeps committing batches until the queue is empty; whoever arrives meanwhile
 /// just waits for its turn in the next batch.
 final class ChangesetCommitter: Sendable {
-    private typealias Pending = GroupCommitQueue<ChangesetSubmission, CommitRecord>.Request
+    private typealias Pending = GroupCommitQueue<Queued, CommitRecord>.Request
+
+    /// A submission and its digest, taken by the submitting task: the one writer has enough to do.
+    private struct Queued: Sendable {
+        let submission: ChangesetSubmission
+        let digest: String
+    }
+
+    /// What the changesets of one batch share inside its transaction.
+    private struct BatchWrites {
+        /// The newest seq: read once per batch, advanced by each changeset as its savepoint is
+        /// released, and written back before COMMIT (one update of `seq_counter` per batch, not
+        /// one per changeset; a refused changeset or a dry run takes none, so seqs stay gapless).
+        var head: Int64
+        var search = SearchTextWrites()
+    }
 
     private let pool: DatabasePool
-    private let queue: GroupCommitQueue<ChangesetSubmission, CommitRecord>
+    private let queue: GroupCommitQueue<Queued, CommitRecord>
     /// Set after an I/O error (SQLITE_IOERR: a failed write or fsync) in a commit: from then on
     /// every commit is refused
     /// until the store is reopened. A failed fsync may have lost pages the kernel had taken, and
@@ -56,11 +71,11 @@ final class ChangesetCommitter: Sendable {
         if let reason = self.stopped.withLockedValue({ $0 }) {
             throw StoreError.storageFailure("writes stopped after an I/O error (\(reason)); restart galleyd once the disk is healthy")
         }
-        return try await self.queue.submit(submission)
+        return try await self.queue.submit(Queued(submission: submission, digest: SubmissionDigest.of(submission.submitted)))
     }
 
     private func commit(_ batch: [Pending]) async {
-        let submissions = batch.map(\.item)
+        let queued = batch.map(\.item)
         let acknowledgesEarly = self.acknowledgesBeforeCommit
         // Every error the batch met, also when the transaction then fails as a whole (SQLite
         // answers COMMIT with SQLITE_ABORT after a statement's I/O error): what stops the store.
@@ -80,17 +95,21 @@ final class ChangesetCommitter: Sendable {
                 // The states the batch's changesets leave, remembered once COMMIT has succeeded.
                 var written: [EntityState] = []
                 try db.inTransaction(.immediate) {
-                    var search = SearchTextWrites()
-                    outcomes = submissions.map { submission in
+                    let head = try Int64.fetchOne(db.cachedStatement(sql: "SELECT v FROM seq_counter WHERE id = 1")) ?? 0
+                    var shared = BatchWrites(head: head)
+                    outcomes = queued.map { queued in
                         Result {
-                            let (record, committed) = try Self.applyInSavepoint(submission, cache: cache, search: &search, db: db)
+                            let (record, committed) = try Self.applyInSavepoint(queued, cache: cache, batch: &shared, db: db)
                             written += committed
                             return record
                         }
                     }
                     // After every savepoint: one full-text segment for the batch. A failure
                     // here fails the whole transaction.
-                    try search.apply(db: db)
+                    try shared.search.apply(db: db)
+                    if shared.head != head {
+                        try db.cachedStatement(sql: "UPDATE seq_counter SET v = ? WHERE id = 1").execute(arguments: [shared.head])
+                    }
                     seen.withLockedValue { seen in
                         for case .failure(let error) in outcomes { seen.append(error) }
                     }
@@ -160,20 +179,21 @@ final class ChangesetCommitter: Sendable {
 
     /// Applies one changeset inside its own savepoint: all or nothing, and a dry run always
     /// rolls back. A replay returns the original record without writing. Also returns the final
-    /// states the changeset committed (none for a replay or a dry run), and adds its full-text
-    /// writes to `search` once its savepoint is released (none for a refused changeset or a dry
-    /// run).
+    /// states the changeset committed (none for a replay or a dry run); once its savepoint is
+    /// released it takes the next seq of `batch` and adds its full-text writes there (neither
+    /// for a refused changeset or a dry run).
     private static func applyInSavepoint(
-        _ submission: ChangesetSubmission,
+        _ queued: Queued,
         cache: CommittedStateCache,
-        search: inout SearchTextWrites,
+        batch: inout BatchWrites,
         db: Database
     ) throws -> (CommitRecord, [EntityState]) {
+        let submission = queued.submission
         if let existing = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT seq, submitted, committed_at, author, message, results FROM changeset WHERE id = ?"),
             arguments: [submission.id]
         ) {
-            guard try SubmissionDigest.matches(existing["submitted"], submission.submitted) else {
+            guard try SubmissionDigest.matches(existing["submitted"], digest: queued.digest, submitted: submission.submitted) else {
                 throw ChangesetError.integrity(
                     kind: "changeset_id_reused",
                     message: "changeset \(submission.id) was already committed (seq \(existing["seq"] as Int64)) with different content; use a new id",
@@ -195,8 +215,8 @@ final class ChangesetCommitter: Sendable {
         var record: CommitRecord?
         var finals: [EntityState] = []
         var changesetSearch = SearchTextWrites()
+        let seq = batch.head + 1
         try db.inSavepoint {
-            let seq = try Int64.fetchOne(db.cachedStatement(sql: "UPDATE seq_counter SET v = v + 1 WHERE id = 1 RETURNING v"))!
             let committedAt = Timestamp.now()
             let outcome = try ChangesetApplier.apply(
                 submission.ops,
@@ -205,7 +225,15 @@ final class ChangesetCommitter: Sendable {
                 author: submission.author,
                 committedAt: committedAt
             )
-            try ContentIndexWriter.write(outcome, submission: submission, seq: seq, committedAt: committedAt, search: &changesetSearch, db: db)
+            try ContentIndexWriter.write(
+                outcome,
+                submission: submission,
+                digest: queued.digest,
+                seq: seq,
+                committedAt: committedAt,
+                search: &changesetSearch,
+                db: db
+            )
             record = CommitRecord(
                 seq: submission.dryRun ? nil : seq,
                 id: submission.id,
@@ -220,7 +248,8 @@ final class ChangesetCommitter: Sendable {
             return submission.dryRun ? .rollback : .commit
         }
         if submission.dryRun { return (record!, []) }
-        search.append(contentsOf: changesetSearch)
+        batch.head = seq
+        batch.search.append(contentsOf: changesetSearch)
         return (record!, finals)
     }
 }

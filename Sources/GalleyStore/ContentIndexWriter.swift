@@ -5,12 +5,14 @@ import JSONRPC
 /// Writes a committed changeset: its row, every new entity version, the entities' heads (which
 /// version is current; the `entity` view joins the head to that version's document, so each
 /// document is stored once) and the query tables (article list, tags, media use, links). The
-/// full-text rows are not written here but added to `search`, which the committer writes once
-/// for its whole batch (see ``SearchTextWrites``).
+/// submission is stored as its `digest` (``SubmissionDigest``). The full-text rows are not
+/// written here but added to `search`, which the committer writes once for its whole batch (see
+/// ``SearchTextWrites``).
 enum ContentIndexWriter {
     static func write(
         _ outcome: ChangesetOutcome,
         submission: ChangesetSubmission,
+        digest: String,
         seq: Int64,
         committedAt: String,
         search: inout SearchTextWrites,
@@ -24,7 +26,7 @@ enum ContentIndexWriter {
         ).execute(
             arguments: [
                 seq, submission.id, submission.message, submission.author, committedAt,
-                SubmissionDigest.of(submission.submitted),
+                digest,
                 JSONWriter.string(.array(outcome.committedOps)),
                 JSONWriter.string(.array(outcome.results.map(\.json))),
             ]

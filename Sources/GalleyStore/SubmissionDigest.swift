@@ -28,7 +28,12 @@ public enum SubmissionDigest {
     /// Whether `stored` (a digest, or the JSON text of a row written before digests) records
     /// `submitted`.
     public static func matches(_ stored: String, _ submitted: JSONValue) throws -> Bool {
-        if stored.hasPrefix(Self.prefix) { return stored == Self.of(submitted) }
+        try Self.matches(stored, digest: Self.of(submitted), submitted: submitted)
+    }
+
+    /// The same, with `submitted`'s digest already taken.
+    static func matches(_ stored: String, digest: String, submitted: JSONValue) throws -> Bool {
+        if stored.hasPrefix(Self.prefix) { return stored == digest }
         return try JSONParser.parse(stored) == submitted
     }
 

@@ -6,8 +6,12 @@ import Logging
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check the database: SQLite integrity, gapless seq, versions, links, query tables.",
-        discussion: "Exit status 0 when all is well, 1 when a problem is found (each printed on its own line)."
+        abstract: "Check the database: SQLite integrity, gapless seq, versions, links, query tables, search text.",
+        discussion: """
+            Exit status 0 when all is well, 1 when a problem is found (each printed on its own line). \
+            Reads every live article's and photo's document to compare its search rows with it: \
+            about 4 s for 20,000 articles with their photos and links.
+            """
     )
 
     @OptionGroup var storage: StorageOptions

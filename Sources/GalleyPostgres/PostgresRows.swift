@@ -84,6 +84,26 @@ enum PostgresEntityRows {
         )
     }
 
+    /// The same columns as a sync item, the document passed on as stored (not parsed).
+    static func syncItem(_ row: PostgresRandomAccessRow) throws -> SyncItem {
+        let id: String = try row.get("id")
+        guard let type = EntityType(rawValue: try row.get("type")) else {
+            throw StoreError.unusable("entity \(id) has an unknown type")
+        }
+        return try SyncItem(
+            type: type,
+            id: id,
+            version: try row.get("version"),
+            seq: try row.get("seq"),
+            deleted: try row.get("deleted"),
+            createdAt: try row.get("created_at"),
+            updatedAt: try row.get("updated_at"),
+            createdBy: try row.get("created_by"),
+            updatedBy: try row.get("updated_by"),
+            storedDocument: try row.get("data")
+        )
+    }
+
     static func document(_ text: String) throws -> JSONObject {
         guard case .object(let object) = try JSONParser.parse(text) else {
             throw StoreError.unusable("a stored document is not a JSON object")

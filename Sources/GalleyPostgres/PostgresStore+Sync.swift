@@ -23,11 +23,11 @@ extension PostgresStore {
                 )
                 exhausted = rows.count < wanted
                 for row in rows {
-                    let current = try PostgresEntityRows.state(row)
+                    let current = try PostgresEntityRows.syncItem(row)
                     position = (current.type.rawValue, current.id)
-                    let state = current.seq <= head ? current : try await Self.latestVersion(current.id, atOrBefore: head, on: connection, logger: logger)
-                    guard let state, !state.deleted else { continue }
-                    items.append(SyncItem(state: state))
+                    let item = current.seq <= head ? current : try await Self.latestVersion(current.id, atOrBefore: head, on: connection, logger: logger)
+                    guard let item, !item.deleted else { continue }
+                    items.append(item)
                 }
             }
             let size: Int? =
@@ -71,13 +71,13 @@ extension PostgresStore {
                 """,
                 logger: logger
             )
-            let items = try rows.map { SyncItem(state: try PostgresEntityRows.state($0)) }
+            let items = try rows.map(PostgresEntityRows.syncItem)
             return SyncPage(items: items, snapshotResume: nil, consistentAt: through, head: head, hasMore: through < head)
         }
     }
 
-    static func latestVersion(_ id: String, atOrBefore seq: Int64, on connection: PostgresConnection, logger: Logger) async throws -> EntityState? {
+    static func latestVersion(_ id: String, atOrBefore seq: Int64, on connection: PostgresConnection, logger: Logger) async throws -> SyncItem? {
         try await connection.rows(PostgresQuery(unsafeSQL: PostgresEntityRows.latestVersionSQL, binds: PostgresEntityRows.bindings([id, seq])), logger: logger)
-            .first.map(PostgresEntityRows.state)
+            .first.map(PostgresEntityRows.syncItem)
     }
 }

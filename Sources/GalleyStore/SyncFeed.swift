@@ -13,9 +13,9 @@ public struct SyncItem: Sendable {
     public var updatedAt: String
     public var createdBy: String
     public var updatedBy: String
-    /// The stored document, a JSON object as compact text (nil for tombstones). The SQLite store
-    /// passes the text it holds without parsing it: a page is mostly documents, and parsing
-    /// each only to write it again was most of what a snapshot page cost.
+    /// The stored document, a JSON object as compact text (nil for tombstones). Both stores pass
+    /// the text they hold without parsing it: a page is mostly documents, and parsing each only
+    /// to write it again was most of what a snapshot page cost.
     public var document: EncodedJSON?
 
     public init(state: EntityState) {
@@ -37,23 +37,51 @@ public struct SyncItem: Sendable {
         guard let type = EntityType(rawValue: row["type"]) else {
             throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has an unknown type")
         }
+        try self.init(
+            type: type,
+            id: row["id"],
+            version: row["version"],
+            seq: row["seq"],
+            deleted: row["deleted"],
+            createdAt: row["created_at"],
+            updatedAt: row["updated_at"],
+            createdBy: row["created_by"],
+            updatedBy: row["updated_by"],
+            storedDocument: row["data"]
+        )
+    }
+
+    /// An entity as a store read it, with `storedDocument` passed on unparsed: it must be text a
+    /// store's writer wrote with ``JSONWriter`` (both stores' `data` columns hold only that). Only
+    /// its first byte is checked; a tombstone's document is dropped.
+    public init(
+        type: EntityType,
+        id: String,
+        version: Int,
+        seq: Int64,
+        deleted: Bool,
+        createdAt: String,
+        updatedAt: String,
+        createdBy: String,
+        updatedBy: String,
+        storedDocument: String
+    ) throws {
         self.type = type
-        self.id = row["id"]
-        self.version = row["version"]
-        self.seq = row["seq"]
-        self.deleted = row["deleted"]
-        self.createdAt = row["created_at"]
-        self.updatedAt = row["updated_at"]
-        self.createdBy = row["created_by"]
-        self.updatedBy = row["updated_by"]
-        if self.deleted {
+        self.id = id
+        self.version = version
+        self.seq = seq
+        self.deleted = deleted
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.createdBy = createdBy
+        self.updatedBy = updatedBy
+        if deleted {
             self.document = nil
         } else {
-            let text: String = row["data"]
-            guard text.utf8.first == UInt8(ascii: "{") else {
-                throw StoreError.unusable("the stored document of \(self.id) is not a JSON object")
+            guard storedDocument.utf8.first == UInt8(ascii: "{") else {
+                throw StoreError.unusable("the stored document of \(id) is not a JSON object")
             }
-            self.document = EncodedJSON(uncheckedText: Array(text.utf8))
+            self.document = EncodedJSON(uncheckedText: Array(storedDocument.utf8))
         }
     }
 }

@@ -160,17 +160,14 @@ enum ContentIndexWriter {
                 search.append(
                     .article(
                         id: state.id,
-                        title: kept.title ? nil : [data["headline"]?.stringValue ?? "", data["subheadline"]?.stringValue ?? ""],
+                        title: kept.title ? nil : SearchText.title(data),
                         body: kept.body ? nil : SearchText.body(data["body"])
                     )
                 )
             }
         case .media:
             try db.cachedStatement(sql: "INSERT INTO media_index (id, kind, seq) VALUES (?, ?, ?)").execute(arguments: [state.id, data["kind"]?.stringValue ?? "image", state.seq])
-            let credit = data["credit"]?.objectValue ?? [:]
-            search.append(
-                .media(id: state.id, caption: data["caption"]?.stringValue ?? "", creator: credit["creator"]?.stringValue ?? "", source: credit["source"]?.stringValue ?? "")
-            )
+            search.append(.media(id: state.id, columns: SearchText.mediaColumns(data)))
         case .link:
             try db.cachedStatement(sql: "INSERT INTO link_index (id, from_id, to_id, position) VALUES (?, ?, ?, ?)").execute(
                 arguments: [

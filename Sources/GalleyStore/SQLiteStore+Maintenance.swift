@@ -97,38 +97,40 @@ extension SQLiteStore {
 
     /// Live articles and photos whose full-text rows do not hold the text of their current
     /// document (what `SearchText` makes of it): search would find them by old words, or miss
-    /// new ones.
+    /// new ones. Each document is parsed once.
     private static func staleSearchText(_ db: Database) throws -> [StoreProblem] {
-        // The ids of live entities of `type` whose row in `table` (found through the rowid kept
-        // in `rows`) holds other `columns` than `expected` makes of the current document.
-        func stale(_ type: String, table: String, rows: String, columns: [String], expected: (JSONObject) -> [String]) throws -> Set<String> {
-            var ids: Set<String> = []
+        // The ids of live entities of `type` whose search `columns` (reached through `joins`
+        // from `entity e`) differ from what `expected` makes of the current document.
+        func stale(_ type: String, joins: String, columns: [String], expected: (JSONObject) -> [String]) throws -> [String] {
+            var ids: [String] = []
             let cursor = try Row.fetchCursor(
                 db,
-                sql: """
-                    SELECT e.id, e.data, \(columns.map { "f.\($0)" }.joined(separator: ", "))
-                    FROM entity e LEFT JOIN \(rows) r ON r.id = e.id LEFT JOIN \(table) f ON f.rowid = r.fts_rowid
-                    WHERE e.type = '\(type)' AND e.deleted = 0
-                    """
+                sql: "SELECT e.id, e.data, \(columns.joined(separator: ", ")) FROM entity e \(joins) WHERE e.type = '\(type)' AND e.deleted = 0 ORDER BY e.id"
             )
             while let row = try cursor.next() {
-                let data = (try JSONParser.parse(row["data"] as String)).objectValue ?? [:]
-                if columns.map({ row[$0] as String? }) != expected(data) { ids.insert(row["id"]) }
+                let data = (try JSONParser.parse(row[1] as String)).objectValue ?? [:]
+                if columns.indices.map({ row[$0 + 2] as String? }) != expected(data) { ids.append(row[0]) }
             }
             return ids
         }
-        let titles = try stale("article", table: "article_title_fts", rows: "article_fts_row", columns: ["headline", "subheadline"]) {
-            [$0["headline"]?.stringValue ?? "", $0["subheadline"]?.stringValue ?? ""]
-        }
-        let bodies = try stale("article", table: "article_body_fts", rows: "article_fts_row", columns: ["body"]) { [SearchText.body($0["body"])] }
-        let media = try stale("media", table: "media_fts", rows: "media_fts_row", columns: ["caption", "creator", "source"]) {
-            let credit = $0["credit"]?.objectValue ?? [:]
-            return [$0["caption"]?.stringValue ?? "", credit["creator"]?.stringValue ?? "", credit["source"]?.stringValue ?? ""]
-        }
-        var problems = titles.union(bodies).sorted().map {
+        let articles = try stale(
+            "article",
+            joins: """
+                LEFT JOIN article_fts_row r ON r.id = e.id
+                LEFT JOIN article_title_fts t ON t.rowid = r.fts_rowid LEFT JOIN article_body_fts b ON b.rowid = r.fts_rowid
+                """,
+            columns: ["t.headline", "t.subheadline", "b.body"]
+        ) { SearchText.title($0) + [SearchText.body($0["body"])] }
+        let media = try stale(
+            "media",
+            joins: "LEFT JOIN media_fts_row r ON r.id = e.id LEFT JOIN media_fts f ON f.rowid = r.fts_rowid",
+            columns: ["f.caption", "f.creator", "f.source"],
+            expected: SearchText.mediaColumns
+        )
+        var problems = articles.map {
             StoreProblem(kind: "stale_search_text", detail: "the search rows of article \($0) do not hold its current text")
         }
-        problems += media.sorted().map {
+        problems += media.map {
             StoreProblem(kind: "stale_search_text", detail: "the search row of media \($0) does not hold its current caption and credit")
         }
         let mediaRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM media_fts") ?? 0

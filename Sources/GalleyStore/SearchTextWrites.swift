@@ -7,7 +7,7 @@ import GRDB
 /// then writes them out as a new segment (`sqlite3VtabSavepoint`). Written inside the
 /// changesets' savepoints, every changeset of a batch made its own segment, and each one-op edit
 /// of a headline paid for a segment and its later merge (BENCHMARKS.md, "The write path's
-/// full-text rows written once a batch"). Written after the savepoints, a batch makes one.
+/// full-text rows and seq, once a batch"). Written after the savepoints, a batch makes one.
 ///
 /// The committer appends a changeset's writes only once its savepoint has been released, so a
 /// refused changeset or a dry run leaves none, and it applies them in commit order inside the
@@ -19,14 +19,13 @@ struct SearchTextWrites {
         /// text the changeset left as it was.
         case article(id: String, title: [String]?, body: String?)
         case removeArticle(id: String)
-        /// A photo's caption and credit (its old row went with a `removeMedia` before).
-        case media(id: String, caption: String, creator: String, source: String)
+        /// A photo's caption, creator and source (`SearchText.mediaColumns`; its old row went
+        /// with a `removeMedia` before).
+        case media(id: String, columns: [String])
         case removeMedia(id: String)
     }
 
-    private(set) var writes: [Write] = []
-
-    var isEmpty: Bool { self.writes.isEmpty }
+    private var writes: [Write] = []
 
     mutating func append(_ write: Write) { self.writes.append(write) }
 
@@ -40,9 +39,9 @@ struct SearchTextWrites {
                 try Self.writeArticle(id, title: title, body: body, db: db)
             case .removeArticle(let id):
                 try Self.removeArticle(id, db: db)
-            case .media(let id, let caption, let creator, let source):
+            case .media(let id, let columns):
                 try db.cachedStatement(sql: "INSERT INTO media_fts (id, caption, creator, source) VALUES (?, ?, ?, ?)")
-                    .execute(arguments: [id, caption, creator, source])
+                    .execute(arguments: StatementArguments([id] + columns))
                 try db.cachedStatement(sql: "INSERT OR REPLACE INTO media_fts_row (id, fts_rowid) VALUES (?, ?)")
                     .execute(arguments: [id, db.lastInsertedRowID])
             case .removeMedia(let id):

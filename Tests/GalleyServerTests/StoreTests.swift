@@ -271,19 +271,27 @@ import Testing
         try await store.close()
     }
 
-    /// `check` notices a search row that no longer holds its article's text.
-    @Test func checkReportsStaleSearchText() async throws {
+    /// `check` notices a search row that no longer holds its article's or photo's text: the
+    /// title, the body and the media row each.
+    @Test(arguments: [
+        "UPDATE article_title_fts SET headline = 'Old words'",
+        "UPDATE article_body_fts SET body = 'Old words'",
+        "UPDATE media_fts SET caption = 'Old words'",
+    ])
+    func checkReportsStaleSearchText(tampering: String) async throws {
         let directory = try TemporaryDirectory.make()
         defer { TemporaryDirectory.remove(directory) }
-        let story = "00000000-0000-7000-9000-000000000001"
         do {
             let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
-            try await Self.commit(store, [Ops.createArticle(story, headline: "Harbour cranes")])
+            try await Self.commit(store, [
+                Ops.createArticle(headline: "Harbour cranes", ["body": [["type": "paragraph", "text": "Dockers at noon."]]]),
+                Ops.createMedia(UUID().uuidString.lowercased(), ["caption": "Quay at dusk"]),
+            ])
             #expect(try store.check().isEmpty)
             try await store.close()
         }
         let queue = try DatabaseQueue(path: directory + "/galley.sqlite")
-        try await queue.write { try $0.execute(sql: "UPDATE article_title_fts SET headline = 'Old words'") }
+        try await queue.write { try $0.execute(sql: tampering) }
         try queue.close()
         let store = try SQLiteStore(directory: directory, logger: TestServer.quietLogger)
         #expect(try store.check().map(\.kind) == ["stale_search_text"])

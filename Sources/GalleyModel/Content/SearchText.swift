@@ -17,14 +17,26 @@ public enum SearchText {
         return parts.joined(separator: "\n")
     }
 
+    /// An article's headline and subheadline ("" for one it lacks): the title columns of the
+    /// server's search index.
+    public static func title(_ data: JSONObject) -> [String] {
+        [data["headline"]?.stringValue ?? "", data["subheadline"]?.stringValue ?? ""]
+    }
+
     /// Everything an article search matches: headline, subheadline and body.
     public static func article(_ data: JSONObject) -> String {
-        [data["headline"]?.stringValue ?? "", data["subheadline"]?.stringValue ?? "", Self.body(data["body"])].joined(separator: "\n")
+        (Self.title(data) + [Self.body(data["body"])]).joined(separator: "\n")
+    }
+
+    /// A photo's caption and its credit's creator and source ("" for one it lacks): the columns
+    /// of the server's media search index.
+    public static func mediaColumns(_ data: JSONObject) -> [String] {
+        let credit = data["credit"]?.objectValue ?? [:]
+        return [data["caption"]?.stringValue ?? "", credit["creator"]?.stringValue ?? "", credit["source"]?.stringValue ?? ""]
     }
 
     /// Everything a media search matches: caption and the credit's creator and source.
     public static func media(_ data: JSONObject) -> String {
-        let credit = data["credit"]?.objectValue ?? [:]
-        return [data["caption"]?.stringValue ?? "", credit["creator"]?.stringValue ?? "", credit["source"]?.stringValue ?? ""].joined(separator: "\n")
+        Self.mediaColumns(data).joined(separator: "\n")
     }
 }

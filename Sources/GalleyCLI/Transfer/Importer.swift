@@ -65,71 +65,10 @@ public struct Importer: Sendable {
         self.chunkSize = min(max(1, chunkSize), BulkRun.maximumOps)
     }
 
-    // MARK: - Reading the file
-
-    /// Reads an export: the header (checked) and the entities; unreadable lines are failures.
-    public static func read(_ text: String) throws -> (header: JSONObject, entries: [Entry], failures: [Failure]) {
-        // Lines are found and trimmed in the UTF-8 bytes and parsed where they lie: splitting the
-        // String into Characters and trimming each line through Foundation (NSString, UTF-16) took
-        // four fifths of an import's client CPU. JSON's own whitespace (space, tab, CR) is trimmed;
-        // the parser refuses anything else.
-        let bytes = Array(text.utf8)
-        var header: JSONObject?
-        var entries: [Entry] = []
-        var failures: [Failure] = []
-        var number = 0
-        var next = 0
-        while next <= bytes.count {
-            let end = bytes[next...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-            var (first, last) = (next, end)
-            next = end + 1
-            number += 1
-            while first < last, Self.isBlank(bytes[first]) { first += 1 }
-            while last > first, Self.isBlank(bytes[last - 1]) { last -= 1 }
-            if first == last { continue }
-            let parsed = bytes.withUnsafeBytes { buffer in
-                Result { () throws(JSONParseError) in try JSONParser.parse(UnsafeRawBufferPointer(rebasing: buffer[first..<last]), maxDepth: 512) }
-            }
-            let value: JSONValue
-            do {
-                value = try parsed.get()
-            } catch {
-                if header == nil { throw CLIError.usage("line \(number) is not JSON (\(error.message)): is this a `galley export` file?") }
-                failures.append(Failure(line: number, type: "?", id: "?", reason: "not JSON: \(error.message)"))
-                continue
-            }
-            guard let header else {
-                guard value["format"] == .string(Exporter.format), let version = value["formatVersion"]?.intValue else {
-                    throw CLIError.usage("the first line is not a galley export header ({\"format\":\"galley-export\",...}); make the file with `galley export`")
-                }
-                guard version <= Exporter.formatVersion else {
-                    throw CLIError.usage("the file has format version \(version); this galley reads up to \(Exporter.formatVersion): update galley")
-                }
-                header = value.objectValue
-                continue
-            }
-            _ = header
-            guard let type = value["type"]?.stringValue.flatMap(EntityType.init(rawValue:)), let id = value["id"]?.stringValue,
-                ContentRules.isUUID(id), let data = value["data"]?.objectValue
-            else {
-                failures.append(Failure(line: number, type: value["type"]?.stringValue ?? "?", id: value["id"]?.stringValue ?? "?", reason: "not an entity line ({type, id, data})"))
-                continue
-            }
-            let writable = ContentRules.writableFields(type)
-            entries.append(Entry(line: number, type: type, id: id.lowercased(), data: JSONObject(data.filter { writable.contains($0.key) }.map { ($0.key, $0.value) })))
-        }
-        guard let header else { throw CLIError.usage("the file is empty; make one with `galley export > content.ndjson`") }
-        return (header, entries, failures)
-    }
-
-    private static func isBlank(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
-    }
-
     // MARK: - Planning
 
-    /// Compares each entry with the target's current state and plans a create, an update or nothing.
-    func plan(_ entries: [Entry], summary: inout Summary, progress: ((Int) -> Void)?) async throws -> [PlannedOp] {
+    /// The target's live entities by id (one consistent snapshot), to compare the file with.
+    func targetEntities() async throws -> [String: JSONObject] {
         var existing: [String: JSONObject] = [:]
         var cursor: String?
         repeat {
@@ -139,84 +78,127 @@ public struct Importer: Sendable {
             }
             cursor = page.nextCursor
         } while cursor != nil
-        var planned: [PlannedOp] = []
-        for (index, entry) in entries.enumerated() {
-            progress?(index + 1)
-            let errors = ContentRules.validateCreate(entry.data, type: entry.type, pathPrefix: "data")
-            if !errors.isEmpty {
-                summary.failures.append(Failure(line: entry.line, type: entry.type.rawValue, id: entry.id, reason: errors.map(\.description).joined(separator: "; ")))
-                continue
-            }
-            guard let current = existing[entry.id] else {
-                planned.append(PlannedOp(entry: entry, kind: .create, op: Ops.create(entry.type, id: entry.id, data: entry.data)))
-                continue
-            }
-            guard current["type"]?.stringValue == entry.type.rawValue else {
-                summary.failures.append(Failure(line: entry.line, type: entry.type.rawValue, id: entry.id, reason: "the id belongs to a \(Listing.plain(current["type"])) on the target"))
-                continue
-            }
-            let target = current["data"]?.objectValue ?? [:]
-            var set = JSONObject()
-            var unset: [String] = []
-            for field in ContentRules.writableFields(entry.type).sorted() {
-                let mine = entry.data[field]
-                let theirs = target[field]
-                if ContentRules.sameValue(mine, theirs) { continue }
-                if ContentRules.immutableFields(entry.type).contains(field) {
-                    set = [:]
-                    unset = []
-                    summary.failures.append(Failure(line: entry.line, type: entry.type.rawValue, id: entry.id, reason: "\(field) differs on the target and cannot change: delete the link there first"))
-                    break
-                }
-                if let mine, !mine.isNull {
-                    set[field] = mine
-                } else if !ContentRules.permanentFields(entry.type).contains(field) {
-                    unset.append(field)
-                }
-            }
-            if set.isEmpty && unset.isEmpty {
-                if !summary.failures.contains(where: { $0.id == entry.id }) { summary.unchanged += 1 }
-                continue
-            }
-            let op = Ops.update(entry.type, id: entry.id, baseVersion: current["version"]?.intValue, set: set, unset: unset)
-            planned.append(PlannedOp(entry: entry, kind: .update, op: op))
+        return existing
+    }
+
+    /// Compares an entry with the target's current state: a create, an update, or nil for an
+    /// entity that is the same there (counted as unchanged) or cannot be imported (a failure).
+    func plan(_ entry: Entry, existing: [String: JSONObject], summary: inout Summary) -> PlannedOp? {
+        let errors = ContentRules.validateCreate(entry.data, type: entry.type, pathPrefix: "data")
+        if !errors.isEmpty {
+            summary.failures.append(Failure(line: entry.line, type: entry.type.rawValue, id: entry.id, reason: errors.map(\.description).joined(separator: "; ")))
+            return nil
         }
-        return planned
+        guard let current = existing[entry.id] else {
+            return PlannedOp(entry: entry, kind: .create, op: Ops.create(entry.type, id: entry.id, data: entry.data))
+        }
+        guard current["type"]?.stringValue == entry.type.rawValue else {
+            summary.failures.append(Failure(line: entry.line, type: entry.type.rawValue, id: entry.id, reason: "the id belongs to a \(Listing.plain(current["type"])) on the target"))
+            return nil
+        }
+        let target = current["data"]?.objectValue ?? [:]
+        var set = JSONObject()
+        var unset: [String] = []
+        for field in ContentRules.writableFields(entry.type).sorted() {
+            let mine = entry.data[field]
+            let theirs = target[field]
+            if ContentRules.sameValue(mine, theirs) { continue }
+            if ContentRules.immutableFields(entry.type).contains(field) {
+                summary.failures.append(Failure(line: entry.line, type: entry.type.rawValue, id: entry.id, reason: "\(field) differs on the target and cannot change: delete the link there first"))
+                return nil
+            }
+            if let mine, !mine.isNull {
+                set[field] = mine
+            } else if !ContentRules.permanentFields(entry.type).contains(field) {
+                unset.append(field)
+            }
+        }
+        if set.isEmpty && unset.isEmpty {
+            summary.unchanged += 1
+            return nil
+        }
+        let op = Ops.update(entry.type, id: entry.id, baseVersion: current["version"]?.intValue, set: set, unset: unset)
+        return PlannedOp(entry: entry, kind: .update, op: op)
     }
 
     // MARK: - Committing
 
-    /// Plans and commits (or, with `dryRun`, checks) the entries.
-    public func run(_ entries: [Entry], message: String, dryRun: Bool, progress: ((String, Int, Int) -> Void)? = nil) async throws -> Summary {
-        var summary = Summary()
-        let planned = try await self.plan(entries, summary: &summary) { progress?("comparing", $0, entries.count) }
-        let chunks = Self.chunked(planned, maximumOps: self.chunkSize, maximumBytes: self.maximumChunkBytes)
-        if dryRun, chunks.count > 1 {
-            // Later changesets refer to what earlier ones create, so only a real run can check them.
-            summary.checkedByServer = false
-            summary.count(planned)
-            return summary
-        }
-        var done = 0
-        // Each changeset after the first is sent while the one before it commits, so galleyd reads
-        // and checks it while its writer is busy (the client and server otherwise took turns).
-        var ahead: Task<JSONObject, any Error>?
-        defer { ahead?.cancel() }
-        for (index, chunk) in chunks.enumerated() {
-            var first = ahead
-            ahead = nil
-            if !dryRun, index + 1 < chunks.count {
-                if first == nil { first = self.backend.startCommit(Self.request(chunk, message: message, dryRun: dryRun)) }
-                if first != nil { ahead = self.backend.startCommit(Self.request(chunks[index + 1], message: message, dryRun: dryRun)) }
+    /// Reads the export, plans each entity against the target and commits (or, with `dryRun`,
+    /// checks) the changes in changesets, in the file's order. `progress` gets the bytes of the
+    /// file read so far.
+    ///
+    /// The file is read as the changesets go: each one is sent as soon as it is full, while the
+    /// one before it commits (galleyd reads and checks it while its writer is busy), and reading
+    /// waits only while two are on their way. So galleyd starts on the first changeset while the
+    /// rest of the file is still being read, and the import holds about three changesets of the
+    /// file at a time.
+    public func run(_ reader: inout ExportReader, message: String, dryRun: Bool, progress: ((Int) -> Void)? = nil) async throws -> Summary {
+        // A file that is not an export is refused before the target is read.
+        try reader.readHeader()
+        var state = RunState()
+        defer { for sending in state.inFlight { sending.outcome.cancel() } }
+        let existing = try await self.targetEntities()
+        var chunker = Chunker(maximumOps: self.chunkSize, maximumBytes: self.maximumChunkBytes)
+        while let line = try reader.next() {
+            progress?(reader.bytesRead)
+            switch line {
+            case .failure(let failure):
+                state.summary.failures.append(failure)
+            case .entry(let entry):
+                guard let op = self.plan(entry, existing: existing, summary: &state.summary) else { continue }
+                if let full = chunker.add(op) { try await self.dispatch(full, &state, message: message, dryRun: dryRun) }
             }
-            try await self.commit(chunk, message: message, dryRun: dryRun, summary: &summary, sent: first)
-            done += chunk.count
-            progress?("importing", done, planned.count)
+        }
+        if let last = chunker.finish() { try await self.dispatch(last, &state, message: message, dryRun: dryRun) }
+        while !state.inFlight.isEmpty { try await self.answerOldest(&state, message: message) }
+        if let lone = state.heldForDryRun {
+            // The only changeset of a dry run: the server checks it.
+            try await self.commit(lone, message: message, dryRun: true, summary: &state.summary, sent: nil)
         }
         // Two changesets sent one right after the other may commit in either order (galleyd reads
         // them in parallel; one that needs the other is refused and sent again after it).
-        summary.changesets.sort()
-        return summary
+        state.summary.changesets.sort()
+        state.summary.failures.sort { $0.line < $1.line }
+        return state.summary
+    }
+
+    /// What a run has sent and not yet heard back about, and what it has counted.
+    struct RunState {
+        var summary = Summary()
+        /// Changesets sent and not answered yet, oldest first: at most two.
+        var inFlight: [(chunk: [PlannedOp], outcome: Task<JSONObject, any Error>)] = []
+        /// A dry run's first changeset, kept back until the file shows whether it is the only
+        /// one: later changesets refer to what earlier ones create, so the server can check a
+        /// dry run only when it fits in one.
+        var heldForDryRun: [PlannedOp]?
+    }
+
+    /// Sends a full changeset on its way, or (in a dry run) holds or counts it.
+    private func dispatch(_ chunk: [PlannedOp], _ state: inout RunState, message: String, dryRun: Bool) async throws {
+        if dryRun {
+            if state.summary.checkedByServer, state.heldForDryRun == nil {
+                state.heldForDryRun = chunk
+                return
+            }
+            if let held = state.heldForDryRun { state.summary.count(held) }
+            state.heldForDryRun = nil
+            state.summary.checkedByServer = false
+            state.summary.count(chunk)
+            return
+        }
+        if state.inFlight.count >= 2 { try await self.answerOldest(&state, message: message) }
+        if let outcome = self.backend.startCommit(Self.request(chunk, message: message, dryRun: false)) {
+            state.inFlight.append((chunk, outcome))
+        } else {
+            // A backend that takes one changeset at a time (a replica's outbox).
+            while !state.inFlight.isEmpty { try await self.answerOldest(&state, message: message) }
+            try await self.commit(chunk, message: message, dryRun: false, summary: &state.summary, sent: nil)
+        }
+    }
+
+    private func answerOldest(_ state: inout RunState, message: String) async throws {
+        let (chunk, outcome) = state.inFlight.removeFirst()
+        try await self.commit(chunk, message: message, dryRun: false, summary: &state.summary, sent: outcome)
     }
 
     /// The changeset of `ops`; its id is derived from its content, so a run of the same import
@@ -227,23 +209,45 @@ public struct Importer: Sendable {
         return ChangesetRequest(id: id, message: message, ops: ops, dryRun: dryRun)
     }
 
-    /// Splits ops into changesets of at most `maximumOps` ops and `maximumBytes` bytes of JSON (an
-    /// op larger than that on its own still gets a changeset of its own), in order.
-    static func chunked(_ planned: [PlannedOp], maximumOps: Int, maximumBytes: Int) -> [[PlannedOp]] {
-        var chunks: [[PlannedOp]] = []
-        var current: [PlannedOp] = []
-        var bytes = 0
-        for op in planned {
-            let size = JSONWriter.bytes(op.op).count + 1
-            if !current.isEmpty && (current.count >= maximumOps || bytes + size > maximumBytes) {
-                chunks.append(current)
-                current = []
-                bytes = 0
-            }
-            current.append(op)
-            bytes += size
+    /// Fills changesets of at most `maximumOps` ops and `maximumBytes` bytes of JSON, in order; an
+    /// op larger than that on its own still gets a changeset of its own.
+    struct Chunker {
+        let maximumOps: Int
+        let maximumBytes: Int
+        private var current: [PlannedOp] = []
+        private var bytes = 0
+
+        init(maximumOps: Int, maximumBytes: Int) {
+            self.maximumOps = maximumOps
+            self.maximumBytes = maximumBytes
         }
-        if !current.isEmpty { chunks.append(current) }
+
+        /// Adds `op`; returns the changeset it closed, if it did not fit there.
+        mutating func add(_ op: PlannedOp) -> [PlannedOp]? {
+            let size = JSONWriter.bytes(op.op).count + 1
+            var full: [PlannedOp]?
+            if !self.current.isEmpty && (self.current.count >= self.maximumOps || self.bytes + size > self.maximumBytes) {
+                full = self.current
+                self.current = []
+                self.bytes = 0
+            }
+            self.current.append(op)
+            self.bytes += size
+            return full
+        }
+
+        /// The last changeset, if any op is left.
+        mutating func finish() -> [PlannedOp]? {
+            defer { self.current = [] }
+            return self.current.isEmpty ? nil : self.current
+        }
+    }
+
+    /// `planned` split as `Chunker` splits it.
+    static func chunked(_ planned: [PlannedOp], maximumOps: Int, maximumBytes: Int) -> [[PlannedOp]] {
+        var chunker = Chunker(maximumOps: maximumOps, maximumBytes: maximumBytes)
+        var chunks = planned.compactMap { chunker.add($0) }
+        if let last = chunker.finish() { chunks.append(last) }
         return chunks
     }
 

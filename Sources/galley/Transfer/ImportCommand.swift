@@ -26,35 +26,30 @@ struct ImportCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let text: String
+        let handle: FileHandle
+        var size = 0
         if self.file == "-" {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            handle = FileHandle.standardInput
         } else {
-            do {
-                text = try String(contentsOfFile: self.file, encoding: .utf8)
-            } catch {
-                throw CLIError.usage("cannot read \(self.file): \(error.localizedDescription)")
+            guard let file = FileHandle(forReadingAtPath: self.file) else {
+                throw CLIError.usage("cannot read \(self.file): no such file, or no permission to read it")
             }
+            handle = file
+            size = (try? FileManager.default.attributesOfItem(atPath: self.file)[.size] as? Int) ?? 0
         }
-        let (header, entries, unreadable) = try Importer.read(text)
+        defer { try? handle.close() }
+        var reader = ExportReader(fileDescriptor: handle.fileDescriptor)
+        let header = try reader.readHeader()
         let message = self.apply ? try self.write.resolvedMessage() : "(dry run)"
-        var summary = try await self.connection.withBackend { backend in
+        let summary = try await self.connection.withBackend { backend in
             let importer = Importer(backend: backend, chunkSize: self.chunkSize)
-            var bar: ProgressBar?
-            var phase = ""
-            return try await importer.run(entries, message: message, dryRun: !self.apply) { name, done, total in
-                if name != phase {
-                    bar?.finish()
-                    bar = ProgressBar(name, total: total)
-                    phase = name
-                }
-                bar?.update(done)
-                if done == total { bar?.finish(); bar = nil }
-            }
+            // Progress in MB of the file (none for standard input, whose size is unknown).
+            let bar = ProgressBar(self.apply ? "importing (MB)" : "checking (MB)", total: size >> 20)
+            defer { bar.finish() }
+            return try await importer.run(&reader, message: message, dryRun: !self.apply) { bar.update($0 >> 20) }
         }
-        summary.failures = unreadable + summary.failures
         var report = self.apply ? "" : "dry run: "
-        report += "\(entries.count + unreadable.count) entities read (export of head \(header["head"]?.intValue ?? 0)): "
+        report += "\(reader.entityLines) entities read (export of head \(header["head"]?.intValue ?? 0)): "
         report += "\(summary.created) created, \(summary.updated) updated, \(summary.unchanged) unchanged, \(summary.failures.count) failed\n"
         if !summary.changesets.isEmpty { report += "changesets: \(summary.changesets.map(String.init).joined(separator: ", "))\n" }
         if !self.apply {

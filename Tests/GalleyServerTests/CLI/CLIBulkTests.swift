@@ -1,4 +1,5 @@
 import Foundation
+import GalleyTestSupport
 import JSONRPC
 import Testing
 
@@ -86,6 +87,12 @@ extension CLIProcessTests {
 
             let dry = try await target.ok(["import", file])
             #expect(dry.contains("dry run: 7 entities read (export of head 9): 7 created, 0 updated, 0 unchanged, 0 failed"))
+            #expect(dry.contains("The server checked the changes."))
+            // In more than one changeset, later ones refer to what earlier ones create: a dry run
+            // can only be checked locally, and says so.
+            let dryInThree = try await target.ok(["import", file, "--chunk-size", "3"])
+            #expect(dryInThree.contains("dry run: 7 entities read (export of head 9): 7 created, 0 updated, 0 unchanged, 0 failed"))
+            #expect(dryInThree.contains("Checked locally only"))
             #expect(try await target.ok(["export"]).lines.count == 1)
             let applied = try await target.ok(["import", file, "--apply", "-m", "Copy", "--chunk-size", "3"])
             #expect(applied.contains("7 created, 0 updated, 0 unchanged, 0 failed") && applied.contains("changesets: 1, 2, 3"))
@@ -135,6 +142,52 @@ extension CLIProcessTests {
             #expect(run.stderr.components(separatedBy: "\n").filter { $0.contains("link") }.count == 1, "\(run.stderr)")
             let links = try await target.json(["link", "list", "delegations-meet"]).arrayValue ?? []
             #expect(links.count == 2)
+            try await source.stop()
+            try await target.stop()
+        }
+
+        /// `galley import -` reads its file as it arrives: the first changeset is committed while
+        /// the rest of the export has not been written to its standard input yet (before, the
+        /// whole file was read first), and the import still ends with every entity.
+        @Test func importFromAPipeCommitsBeforeTheRestOfTheFileArrives() async throws {
+            let source = try await CLIHarness.start()
+            let target = try await CLIHarness.start()
+            for index in 1...6 {
+                try await source.ok(["article", "new", "--headline", "Story \(index)", "-m", "s"])
+            }
+            let lines = try await source.ok(["export"]).lines
+            #expect(lines.count == 7)
+
+            let process = Process()
+            process.executableURL = ServerProcess.executable("galley")
+            process.arguments = ["import", "-", "--apply", "-m", "Piped", "--chunk-size", "2"]
+            process.environment = ProcessInfo.processInfo.environment.merging(target.environment) { $1 }
+            let (input, output, errors) = (Pipe(), Pipe(), Pipe())
+            (process.standardInput, process.standardOutput, process.standardError) = (input, output, errors)
+            try process.run()
+            let stdout = PipeDrain(output)
+            let stderr = PipeDrain(errors)
+            defer { if process.isRunning { process.terminate() } }
+            // The header and three articles: the first changeset of two is full once the third is read.
+            input.fileHandleForWriting.write(Data((lines[0...3].joined(separator: "\n") + "\n").utf8))
+
+            var committed: [JSONValue] = []
+            let deadline = ContinuousClock.now + .seconds(30)
+            while committed.isEmpty, process.isRunning, ContinuousClock.now < deadline {
+                committed = try await target.json(["changeset", "list"]).arrayValue ?? []
+                if committed.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(committed.count == 1, "a changeset is committed before the file ends: \(stderr.text)")
+            #expect(process.isRunning, "galley import waits for the rest of the file")
+
+            input.fileHandleForWriting.write(Data((lines[4...].joined(separator: "\n") + "\n").utf8))
+            try input.fileHandleForWriting.close()
+            while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(process.terminationStatus == 0, "\(stderr.text)")
+            let report = try await stdout.waitForEnd()
+            #expect(report.contains("6 entities read (export of head 6): 6 created, 0 updated, 0 unchanged, 0 failed"), "\(report)")
+            #expect(report.contains("changesets: 1, 2, 3"), "\(report)")
+            #expect(try Self.entities(try await target.ok(["export"])) == Self.entities(lines.joined(separator: "\n")))
             try await source.stop()
             try await target.stop()
         }

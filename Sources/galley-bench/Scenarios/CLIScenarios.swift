@@ -85,8 +85,9 @@ enum CloneScenario: Scenario {
     }
 }
 
-/// `galley import` of N articles from NDJSON into an empty server: articles/s. The NDJSON is
-/// what `galley export` writes for a seeded server, so the format is the CLI's own.
+/// `galley import` of N articles from NDJSON into an empty server: articles/s, and the import
+/// process's peak memory. The NDJSON is what `galley export` writes for a seeded server, so the
+/// format is the CLI's own.
 enum ImportScenario: Scenario {
     static let name = "import"
 
@@ -133,11 +134,14 @@ enum ImportScenario: Scenario {
             }
             return (seconds, exit, serverCPU)
         }
-        report.say("galley import: \(Report.grouped(Double(count))) articles in \(Report.seconds(seconds)), \(Report.grouped(Double(count) / max(seconds, 0.001))) articles/s")
+        report.say(
+            "galley import: \(Report.grouped(Double(count))) articles in \(Report.seconds(seconds)), \(Report.grouped(Double(count) / max(seconds, 0.001))) articles/s, peak memory \(Report.megabytes(exit.peakResidentBytes))"
+        )
         report.figures = [
             "seconds": Report.number(seconds, decimals: 2),
             "articlesPerSecond": Report.number(Double(count) / max(seconds, 0.001), decimals: 0),
             "clientCpuSeconds": Report.number(exit.cpuSeconds, decimals: 2),
+            "clientPeakMemoryMB": Report.number(Double(exit.peakResidentBytes) / 1_000_000, decimals: 1),
         ]
         if let serverCPU { report.figures["serverCpuSeconds"] = Report.number(serverCPU, decimals: 2) }
         report.say("CPU: galley import \(Report.seconds(exit.cpuSeconds)), galleyd \(serverCPU.map(Report.seconds) ?? "unknown")")

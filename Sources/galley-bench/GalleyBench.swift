@@ -14,9 +14,9 @@ struct GalleyBench: AsyncParsableCommand {
         commandName: "galley-bench",
         abstract: "Measures galleyd (or any server speaking its contract) the same way every time.",
         discussion: """
-            Each scenario starts its own galleyd (the one next to galley-bench, temporary data,
-            127.0.0.1 port 0) unless --server HOST:PORT --token TOKEN names one. Each prints a
-            summary and one JSON line {"scenario", "parameters", "figures"}. No scenario fails
+            Each scenario starts its own galleyd (the one next to galley-bench, temporary data, \
+            127.0.0.1 port 0) unless --server HOST:PORT --token TOKEN names one. Each prints a \
+            summary and one JSON line {"scenario", "parameters", "figures"}. No scenario fails \
             because the machine is slow; only errors fail.
 
             Examples:

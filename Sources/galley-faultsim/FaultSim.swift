@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Commit changesets one by one until the fault; print `ack ID SEQ` for each acknowledged one.",
         discussion: """
-            Prints `ack ID SEQ` after each acknowledged changeset, `fail ID KIND` for each refused one,
+            Prints `ack ID SEQ` after each acknowledged changeset, `fail ID KIND` for each refused one, \
             and finally `operations N` (writes plus syncs the VFS saw) and `fired 0|1`.
             """
     )

@@ -10,10 +10,10 @@ struct CloneCommand: AsyncParsableCommand {
         commandName: "clone",
         abstract: "Make a local replica of a server for offline editing.",
         discussion: """
-            Creates DIR/.galley/ (the replica database and its settings), authenticates and pulls
-            every entity, showing progress on a terminal. Each page is saved with its cursor, so a
-            clone that is interrupted resumes where it stopped: run the same command again (or
-            `galley pull` inside DIR). The token is saved in DIR/.galley/token (mode 0600) unless
+            Creates DIR/.galley/ (the replica database and its settings), authenticates and pulls \
+            every entity, showing progress on a terminal. Each page is saved with its cursor, so a \
+            clone that is interrupted resumes where it stopped: run the same command again (or \
+            `galley pull` inside DIR). The token is saved in DIR/.galley/token (mode 0600) unless \
             --no-save-token; then give it to every later command.
 
             Examples:
@@ -21,8 +21,8 @@ struct CloneCommand: AsyncParsableCommand {
               GALLEY_TOKEN=... galley clone galley.internal:7420 ~/stories --no-save-token
               galley clone galley.example.org:7420 desk --tls --token-file desk.token
 
-            Over TLS (--tls, --tls-ca or --tls-pin) the clone saves the pin of the server's
-            certificate in DIR/.galley/settings.json; every later pull, push and sync accepts
+            Over TLS (--tls, --tls-ca or --tls-pin) the clone saves the pin of the server's \
+            certificate in DIR/.galley/settings.json; every later pull, push and sync accepts \
             only that certificate.
             """
     )

@@ -7,7 +7,7 @@ struct PullCommand: AsyncParsableCommand {
         commandName: "pull",
         abstract: "Bring the server's changes into the replica (merging them with local edits).",
         discussion: """
-            Fields changed only on the server are taken; fields you changed that the server changed
+            Fields changed only on the server are taken; fields you changed that the server changed \
             differently become conflicts (see `galley conflicts`). Also finishes an interrupted clone.
 
             Example:

@@ -7,9 +7,9 @@ struct PushCommand: AsyncParsableCommand {
         commandName: "push",
         abstract: "Send local edits (the outbox) to the server, in order.",
         discussion: """
-            Each local edit is one changeset with its own id, so pushing again after a lost
-            connection never applies anything twice. Edits that conflict wait (and so do later
-            edits of the same entities) until resolved; the others go. Exits 4 while conflicts
+            Each local edit is one changeset with its own id, so pushing again after a lost \
+            connection never applies anything twice. Edits that conflict wait (and so do later \
+            edits of the same entities) until resolved; the others go. Exits 4 while conflicts \
             are open.
 
             Example:

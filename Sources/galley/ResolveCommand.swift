@@ -7,8 +7,8 @@ struct ResolveCommand: AsyncParsableCommand {
         commandName: "resolve",
         abstract: "Resolve one conflict: keep yours, take the server's, or set a new value.",
         discussion: """
-            --mine and --set queue a new changeset based on the server's current version (pushed
-            by `galley push` or `galley sync`); --theirs takes the server's value and queues
+            --mine and --set queue a new changeset based on the server's current version (pushed \
+            by `galley push` or `galley sync`); --theirs takes the server's value and queues \
             nothing. When the entity has no other open conflict, its waiting edits flow again.
 
             Examples:

@@ -10,8 +10,8 @@ struct SyncCommand: AsyncParsableCommand {
         commandName: "sync",
         abstract: "Pull, push, then pull again; with --watch, stay in step until Ctrl-C.",
         discussion: """
-            --watch subscribes to the server's change notifications, pulls when others commit,
-            pushes whenever you edit (from any shell), and reconnects with backoff when the
+            --watch subscribes to the server's change notifications, pulls when others commit, \
+            pushes whenever you edit (from any shell), and reconnects with backoff when the \
             network goes. Ctrl-C stops it cleanly.
 
             Examples:

@@ -11,10 +11,10 @@ struct CopyCommand: AsyncParsableCommand {
         commandName: "copy",
         abstract: "Copy a SQLite data directory into an empty, migrated PostgreSQL database and verify it.",
         discussion: """
-            Copies every token, changeset (with its original seq), entity (tombstones included) and
-            version in one transaction, rebuilds the query tables, sets the changeset counter, then
-            compares row counts and a SHA-256 per table read back from PostgreSQL. Stop the SQLite
-            galleyd first (or copy from a `galleyd backup`): what it commits after the copy began
+            Copies every token, changeset (with its original seq), entity (tombstones included) and \
+            version in one transaction, rebuilds the query tables, sets the changeset counter, then \
+            compares row counts and a SHA-256 per table read back from PostgreSQL. Stop the SQLite \
+            galleyd first (or copy from a `galleyd backup`): what it commits after the copy began \
             would not be copied. Replicas and sync clients keep pulling with their old cursors.
 
             Example: galleyd migrate --database postgres://galley:secret@db:5432/galley

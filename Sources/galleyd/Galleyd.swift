@@ -6,7 +6,7 @@ struct Galleyd: AsyncParsableCommand {
         commandName: "galleyd",
         abstract: "The Galley content server: JSON-RPC 2.0 over TCP.",
         discussion: """
-            Every option also reads an environment variable (named in its help); a flag on the
+            Every option also reads an environment variable (named in its help); a flag on the \
             command line wins over the variable.
 
             Examples:

@@ -7,7 +7,7 @@ struct RestoreCommand: AsyncParsableCommand {
         commandName: "restore",
         abstract: "Restore a backup into an empty data directory (then start galleyd on it).",
         discussion: """
-            Refuses a data directory that already holds a database, so a restore never overwrites
+            Refuses a data directory that already holds a database, so a restore never overwrites \
             live data. Create a token afterwards with `galleyd token create` if needed.
 
             Example: galleyd restore --from /backups/galley.sqlite --data ./galley-restored

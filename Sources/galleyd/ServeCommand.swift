@@ -14,11 +14,11 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the server (the default command).",
         discussion: """
-            Stops on SIGTERM or SIGINT: stops accepting, lets requests in flight finish (up to
+            Stops on SIGTERM or SIGINT: stops accepting, lets requests in flight finish (up to \
             --shutdown-timeout), closes the database and exits 0.
 
-            Without TLS galleyd listens only on loopback addresses (127.0.0.0/8, ::1); anywhere
-            else it needs --tls-cert and --tls-key, or --insecure-plaintext. At startup it logs the
+            Without TLS galleyd listens only on loopback addresses (127.0.0.0/8, ::1); anywhere \
+            else it needs --tls-cert and --tls-key, or --insecure-plaintext. At startup it logs the \
             certificate's pin (certificatePin=sha256:...), which clients can give as --tls-pin.
 
             Examples:

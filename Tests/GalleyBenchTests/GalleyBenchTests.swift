@@ -85,3 +85,16 @@ import Testing
         #expect(content.articleID(0).dropFirst(14).first == "7", "article ids are version 7")
     }
 }
+
+/// clone and import report the CLI's peak memory against a target (200 MB for a 100,000-article
+/// clone), so the figure must be the child's own, whatever galley-bench itself holds.
+@Suite struct ChildPeakMemory {
+    @Test func aChildsPeakIsItsOwnNotGalleyBenchs() async throws {
+        // This process's peak goes past 300 MB; a spawned `sleep` needs a few MB. Linux starts a
+        // vfork'd child's `ru_maxrss` at its parent's peak, so that figure alone would say 300+.
+        let ballast = [UInt8](repeating: 1, count: 300 << 20)
+        let exit = try await ChildProcess.run("/bin/sleep", ["0.3"], logPath: nil).peakResidentBytes
+        #expect(ballast.count == 300 << 20)
+        #expect(exit > 0 && exit < 50 << 20, "sleep's peak: \(exit) bytes")
+    }
+}

@@ -6,7 +6,7 @@ import Darwin
 import Foundation
 
 /// A process started with `posix_spawn`, its output sent to a file, reaped with `wait4` so its
-/// resource usage (peak memory) is known.
+/// CPU time is known; its peak memory is read from `/proc` while it runs.
 final class ChildProcess: Sendable {
     let pid: pid_t
     let executable: String
@@ -14,7 +14,8 @@ final class ChildProcess: Sendable {
     /// How a finished process ended.
     struct Exit: Sendable {
         var status: Int32
-        /// Peak resident memory in bytes (`ru_maxrss`).
+        /// Peak resident memory in bytes: the highest `VmHWM` read while the process ran (see
+        /// `waitForExit`), or `ru_maxrss` where none was read.
         var peakResidentBytes: Int
         /// CPU time (user + system) it used, from the same `wait4`.
         var cpuSeconds: Double
@@ -59,9 +60,20 @@ final class ChildProcess: Sendable {
     }
 
     /// Polls (without blocking a thread) until the process has ended, and reaps it.
+    ///
+    /// The peak memory is the child's own `VmHWM`, read at every poll, not `ru_maxrss`: Linux
+    /// starts a process's `ru_maxrss` at the peak of the memory it replaced at `exec`, and
+    /// `posix_spawn` execs from the parent's memory (vfork), so `ru_maxrss` reports at least
+    /// galley-bench's own peak (`/bin/true` spawned by a 300 MB process reports 313 MB). Growth
+    /// in the last poll interval before the exit is not seen.
     func waitForExit() async -> Exit {
+        var peak = 0
         while true {
-            if let exit = self.reapIfEnded() { return exit }
+            if let now = self.peakResidentBytes { peak = max(peak, now) }
+            if var exit = self.reapIfEnded() {
+                if peak > 0 { exit.peakResidentBytes = peak }
+                return exit
+            }
             try? await Task.sleep(for: .milliseconds(20))
         }
     }

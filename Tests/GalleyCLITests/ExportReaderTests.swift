@@ -64,12 +64,23 @@ struct ExportReaderTests {
             ("\n{\"type\":\"media\"}\n", "the first line is not a galley export header"),
             ("{\"format\":\"galley-export\",\"formatVersion\":99}\n", "format version 99"),
         ] {
-            var reader = ExportReader(bytes: Array(text.utf8))
+            var reader = Self.reader(Array(text.utf8), blocksOf: 1 << 20)
             #expect {
                 _ = try reader.next()
             } throws: { error in
                 "\(error)".contains(message)
             }
+        }
+    }
+
+    /// A file that cannot be read (here a closed descriptor) stops the import with the reason,
+    /// instead of looking like an empty file.
+    @Test func aReadErrorStopsTheImportWithItsReason() {
+        var reader = ExportReader(fileDescriptor: -1)
+        #expect {
+            _ = try reader.next()
+        } throws: { error in
+            "\(error)".contains("cannot read the export: Bad file descriptor")
         }
     }
 }

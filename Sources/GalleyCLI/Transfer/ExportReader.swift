@@ -43,7 +43,8 @@ public struct ExportReader {
     /// Reads the open descriptor `fd` (a file, or standard input) in blocks of up to `blockSize`
     /// bytes. Each block is what one `read(2)` returns, so from a pipe the import goes on with
     /// what has arrived instead of waiting for a full block or the writer's end, as
-    /// `FileHandle.read(upToCount:)` does.
+    /// `FileHandle.read(upToCount:)` does. Written by hand because NIOFS's `BufferedReader`
+    /// reads at file offsets (`pread`), which a pipe does not have.
     public init(fileDescriptor fd: Int32, blockSize: Int = 1 << 20) {
         self.init {
             var block = [UInt8](repeating: 0, count: blockSize)
@@ -55,15 +56,6 @@ public struct ExportReader {
                 }
                 if errno != EINTR { throw CLIError.usage("cannot read the export: \(String(cString: strerror(errno)))") }
             }
-        }
-    }
-
-    /// Reads an export already in memory.
-    public init(bytes: [UInt8]) {
-        var pending: [UInt8]? = bytes
-        self.init {
-            defer { pending = nil }
-            return pending ?? []
         }
     }
 

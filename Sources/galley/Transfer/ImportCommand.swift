@@ -26,24 +26,21 @@ struct ImportCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let handle: FileHandle
-        var size = 0
-        if self.file == "-" {
-            handle = FileHandle.standardInput
-        } else {
-            guard let file = FileHandle(forReadingAtPath: self.file) else {
-                throw CLIError.usage("cannot read \(self.file): no such file, or no permission to read it")
-            }
-            handle = file
-            size = (try? FileManager.default.attributesOfItem(atPath: self.file)[.size] as? Int) ?? 0
+        var fd = STDIN_FILENO
+        if self.file != "-" {
+            fd = open(self.file, O_RDONLY)
+            guard fd >= 0 else { throw CLIError.usage("cannot read \(self.file): \(String(cString: strerror(errno)))") }
         }
-        defer { try? handle.close() }
-        var reader = ExportReader(fileDescriptor: handle.fileDescriptor)
+        defer { if fd != STDIN_FILENO { close(fd) } }
+        // The file's size, for the progress bar (none for a pipe, whose size is unknown).
+        var status = stat()
+        let size = fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : 0
+        var reader = ExportReader(fileDescriptor: fd)
         let header = try reader.readHeader()
         let message = self.apply ? try self.write.resolvedMessage() : "(dry run)"
         let summary = try await self.connection.withBackend { backend in
             let importer = Importer(backend: backend, chunkSize: self.chunkSize)
-            // Progress in MB of the file (none for standard input, whose size is unknown).
+            // Progress in MB of the file read.
             let bar = ProgressBar(self.apply ? "importing (MB)" : "checking (MB)", total: size >> 20)
             defer { bar.finish() }
             return try await importer.run(&reader, message: message, dryRun: !self.apply) { bar.update($0 >> 20) }

@@ -85,6 +85,8 @@ extension CLIProcessTests {
             let file = source.directory + "/content.ndjson"
             try exported.write(toFile: file, atomically: true, encoding: .utf8)
 
+            let missing = try await target.galley(["import", source.directory + "/missing.ndjson"])
+            #expect(missing.status == 2 && missing.stderr.contains("cannot read \(source.directory)/missing.ndjson: No such file or directory"), "\(missing.stderr)")
             let dry = try await target.ok(["import", file])
             #expect(dry.contains("dry run: 7 entities read (export of head 9): 7 created, 0 updated, 0 unchanged, 0 failed"))
             #expect(dry.contains("The server checked the changes."))

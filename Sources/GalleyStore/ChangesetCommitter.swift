@@ -255,8 +255,8 @@ final class ChangesetCommitter: Sendable {
 
     /// Runs `body` in a savepoint of the batch's transaction, as GRDB's `Database.inSavepoint`
     /// does, but with the connection's cached statements: `inSavepoint` compiles its SAVEPOINT
-    /// and RELEASE anew for every changeset (`execute(sql:)`), which was 7.6% of the writer's time
-    /// in a profile of one-op edits (BENCHMARKS.md). GRDB still sees these statements as it sees
+    /// and RELEASE anew for every changeset (`execute(sql:)`), which was 3.8% of the writer's
+    /// transaction in a profile of one-op edits (BENCHMARKS.md). GRDB still sees these statements as it sees
     /// its own: each statement's savepoint effect is recorded when it is compiled, and a
     /// statement run after SQLite aborted the transaction throws `SQLITE_ABORT` as before.
     private static func inSavepoint(_ db: Database, _ body: () throws -> Database.TransactionCompletion) throws {

@@ -123,8 +123,13 @@ struct Bench: Sendable {
     }
 
     /// Sends `count` requests built by `tail(item)` over `connections`, each keeping its slots
-    /// full, until every item is answered; any error reply fails the seeding.
-    func seed(_ connections: [LoadConnection], count: Int, tail: @escaping @Sendable (Int) -> [UInt8]) async throws -> Double {
+    /// full, until every item is answered; any error reply fails the pass. Returns its seconds.
+    func seed(
+        _ connections: [LoadConnection],
+        count: Int,
+        doing what: String = "seeding",
+        tail: @escaping @Sendable (Int) -> [UInt8]
+    ) async throws -> Double {
         guard count > 0 else { return 0 }
         let queue = WorkQueue(count: count)
         let control = LoadControl(phase: LoadControl.measuring)
@@ -135,7 +140,7 @@ struct Bench: Sendable {
                     try await connection.run(source: { QueueSource(queue: queue, tailForItem: tail) }, control: control)
                 }
             }
-            try await Self.waitForAll(&tasks, closing: connections, within: Self.seedDeadline, doing: "seeding \(count) requests")
+            try await Self.waitForAll(&tasks, closing: connections, within: Self.seedDeadline, doing: "\(what) \(count) requests")
         }
         var errors = 0
         var first: String?
@@ -147,7 +152,7 @@ struct Bench: Sendable {
             first = first ?? tally.firstError
         }
         if errors > 0 { throw LoadError.requestsFailed(count: errors, first: first ?? "?") }
-        guard answered == count else { throw BenchError("seeding sent \(count) requests but \(answered) were answered") }
+        guard answered == count else { throw BenchError("\(what) sent \(count) requests but \(answered) were answered") }
         return Self.seconds(since: start)
     }
 

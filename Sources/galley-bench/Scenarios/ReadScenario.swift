@@ -33,7 +33,7 @@ enum ReadScenario: Scenario {
                     throw BenchError("article.get did not return the seeded article (with its credited lead photo)")
                 }
                 Report.progress("first read of every article")
-                let firstReads = try await bench.seed(connections, count: count) { tails[$0] }
+                let firstReads = try await bench.seed(connections, count: count, doing: "reading each article once:") { tails[$0] }
                 Report.progress("server.ping")
                 let ping = try await bench.measure(connections, on: server) { _ in RepeatingSource(method: "server.ping") }
                 Report.progress("article.get")

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GalleyModel
 import JSONRPC
@@ -14,8 +15,7 @@ struct SQLiteContentReader: ContentReader {
             guard let head = try EntityRows.head(id, db: self.db) else { return nil }
             if let state = cache.state(id, version: head.version) { return state }
         }
-        guard let row = try Row.fetchOne(self.db.cachedStatement(sql: "SELECT * FROM entity WHERE id = ?"), arguments: [id]) else { return nil }
-        return try EntityRows.state(fromEntityRow: row)
+        return try EntityRows.fetchState(self.db.cachedStatement(sql: "SELECT * FROM entity WHERE id = ?"), arguments: [id])
     }
 
     func entity(_ id: String, version: Int) throws -> EntityState? {
@@ -62,6 +62,15 @@ struct SQLiteContentReader: ContentReader {
 
 /// Reading entity rows into ``EntityState`` values.
 enum EntityRows {
+    /// The state in the first row `statement` returns, read while SQLite still holds the row:
+    /// its document is parsed from SQLite's own bytes. `Row.fetchOne` copies the row first, which
+    /// makes a `String` of each 6-10 KB document (another UTF-8 check and copy) only to parse it;
+    /// that was ~5% of galleyd's time serving reads from the store (BENCHMARKS.md).
+    static func fetchState(_ statement: Statement, arguments: StatementArguments) throws -> EntityState? {
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        return try rows.next().map(Self.state(fromEntityRow:))
+    }
+
     static func state(fromEntityRow row: Row) throws -> EntityState {
         guard let type = EntityType(rawValue: row["type"]) else {
             throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has an unknown type")
@@ -72,7 +81,10 @@ enum EntityRows {
             version: row["version"],
             seq: row["seq"],
             deleted: row["deleted"],
-            data: try Self.document(row["data"]),
+            data: try row.withUnsafeData(named: "data") { data in
+                guard let data else { throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has no document") }
+                return try data.withUnsafeBytes { try Self.document($0) }
+            },
             createdAt: row["created_at"],
             updatedAt: row["updated_at"],
             createdBy: row["created_by"],
@@ -91,23 +103,29 @@ enum EntityRows {
     /// An entity as it was at `version`, with its creation metadata from version 1.
     static func version(_ id: String, version: Int, db: Database) throws -> EntityState? {
         // The query names its columns like the entity table's, so one mapping serves both.
-        try self.versionRow(id, version: version, db: db).map(Self.state(fromEntityRow:))
+        try self.fetchState(self.versionStatement(db), arguments: [id, version])
     }
 
     /// The row of an entity's `version`, its columns named like the `entity` view's.
     static func versionRow(_ id: String, version: Int, db: Database) throws -> Row? {
-        try Row.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT v.*, first.updated_at AS created_at, first.updated_by AS created_by
-                FROM entity_version v JOIN entity_version first ON first.id = v.id AND first.version = 1
-                WHERE v.id = ? AND v.version = ?
-                """),
-            arguments: [id, version]
-        )
+        try Row.fetchOne(self.versionStatement(db), arguments: [id, version])
+    }
+
+    private static func versionStatement(_ db: Database) throws -> Statement {
+        try db.cachedStatement(sql: """
+            SELECT v.*, first.updated_at AS created_at, first.updated_by AS created_by
+            FROM entity_version v JOIN entity_version first ON first.id = v.id AND first.version = 1
+            WHERE v.id = ? AND v.version = ?
+            """)
     }
 
     static func document(_ text: String) throws -> JSONObject {
-        guard case .object(let object) = try JSONParser.parse(text) else {
+        var text = text
+        return try text.withUTF8 { try Self.document(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func document(_ bytes: UnsafeRawBufferPointer) throws -> JSONObject {
+        guard case .object(let object) = try JSONParser.parse(bytes) else {
             throw StoreError.unusable("a stored document is not a JSON object")
         }
         return object

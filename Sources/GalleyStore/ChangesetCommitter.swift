@@ -256,9 +256,10 @@ final class ChangesetCommitter: Sendable {
     /// Runs `body` in a savepoint of the batch's transaction, as GRDB's `Database.inSavepoint`
     /// does, but with the connection's cached statements: `inSavepoint` compiles its SAVEPOINT
     /// and RELEASE anew for every changeset (`execute(sql:)`), which was 3.8% of the writer's
-    /// transaction in a profile of one-op edits (BENCHMARKS.md). GRDB still sees these statements as it sees
-    /// its own: each statement's savepoint effect is recorded when it is compiled, and a
-    /// statement run after SQLite aborted the transaction throws `SQLITE_ABORT` as before.
+    /// transaction in a profile of one-op edits (BENCHMARKS.md). GRDB still sees these
+    /// statements as it sees its own: each statement's savepoint effect is recorded when it is
+    /// compiled, and a statement run after SQLite aborted the transaction throws `SQLITE_ABORT`
+    /// as before.
     private static func inSavepoint(_ db: Database, _ body: () throws -> Database.TransactionCompletion) throws {
         precondition(db.isInsideTransaction, "a changeset's savepoint belongs to its batch's transaction")
         try db.cachedStatement(sql: "SAVEPOINT changeset").execute()

@@ -65,12 +65,15 @@ enum EntityRows {
     /// The state in the first row `statement` returns, read while SQLite still holds the row:
     /// its document is parsed from SQLite's own bytes. `Row.fetchOne` copies the row first, which
     /// makes a `String` of each 6-10 KB document (another UTF-8 check and copy) only to parse it;
-    /// that was ~5% of galleyd's time serving reads from the store (BENCHMARKS.md).
+    /// that was 3% of galleyd's time serving reads from the store (BENCHMARKS.md).
     static func fetchState(_ statement: Statement, arguments: StatementArguments) throws -> EntityState? {
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         return try rows.next().map(Self.state(fromEntityRow:))
     }
 
+    /// Meant for rows read from a cursor (``fetchState(_:arguments:)``, `Row.fetchCursor`): a
+    /// copied row (`Row.fetchAll`, `fetchOne`) holds its document as a `String`, which
+    /// `withUnsafeData` copies once more.
     static func state(fromEntityRow row: Row) throws -> EntityState {
         guard let type = EntityType(rawValue: row["type"]) else {
             throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has an unknown type")

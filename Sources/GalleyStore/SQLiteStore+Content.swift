@@ -153,12 +153,12 @@ extension SQLiteStore {
                 _ = arguments.append(contentsOf: [after.seq, after.seq, after.id])
             }
             let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            let rows = try Row.fetchAll(
+            let rows = try Row.fetchCursor(
                 db,
                 sql: "SELECT e.* FROM media_index m JOIN entity e ON e.id = m.id \(whereClause) ORDER BY m.seq DESC, m.id DESC LIMIT ?",
                 arguments: arguments + [limit]
             )
-            return try rows.map(EntityRows.state(fromEntityRow:))
+            return try Array(rows.map(EntityRows.state(fromEntityRow:)))
         }
     }
 
@@ -180,12 +180,12 @@ extension SQLiteStore {
     public func links(of articleID: String, outbound: Bool) async throws -> [EntityState] {
         try await self.pool.read { db in
             let column = outbound ? "from_id" : "to_id"
-            let rows = try Row.fetchAll(
+            let rows = try Row.fetchCursor(
                 db,
                 sql: "SELECT e.* FROM link_index l JOIN entity e ON e.id = l.id WHERE l.\(column) = ? ORDER BY l.position, l.id",
                 arguments: [articleID]
             )
-            return try rows.map(EntityRows.state(fromEntityRow:))
+            return try Array(rows.map(EntityRows.state(fromEntityRow:)))
         }
     }
 

@@ -117,6 +117,9 @@ struct PulledDocument: Sendable {
     /// The media an article uses (``ChangesetApplier/mediaIDs(usedBy:)``): the lead media and
     /// every media block's. Gathered before the item's type is known; kept for articles only.
     var mediaIDs: Set<String> = []
+    /// The lookup members (`slug`, `fromId`, `toId`) when they are strings, the last of a
+    /// repeated name, as the stored text keeps it.
+    var lookups = Lookups()
 
     /// Whether `name` is one of the metadata members of an item's `data`, which are the row's
     /// columns, not its document.
@@ -132,6 +135,7 @@ struct PulledDocument: Sendable {
         var metadata: [String: String] = [:]
         var lead: String?
         var blockMedia: [String]?
+        var lookups = Lookups()
         let documentStart = scanner.offset
         try scanner.readObject { name, value in
             let start = value.offset
@@ -140,6 +144,12 @@ struct PulledDocument: Sendable {
                 metadata[name] = try value.value().stringValue
             case "leadMediaId":
                 lead = try value.value().stringValue
+            case "slug":
+                lookups.slug = try value.value().stringValue
+            case "fromId":
+                lookups.fromID = try value.value().stringValue
+            case "toId":
+                lookups.toID = try value.value().stringValue
             case "body":
                 blockMedia = value.peek() == UInt8(ascii: "[") ? try Self.mediaBlocks(&value) : nil
                 if blockMedia == nil { _ = try value.skip() }
@@ -152,6 +162,7 @@ struct PulledDocument: Sendable {
         self.updatedAt = metadata["updatedAt"] ?? ""
         self.createdBy = metadata["createdBy"] ?? ""
         self.updatedBy = metadata["updatedBy"] ?? ""
+        self.lookups = lookups
         if let lead { self.mediaIDs.insert(lead.lowercased()) }
         for id in blockMedia ?? [] { self.mediaIDs.insert(id.lowercased()) }
         // The document's own members, as they came; of a repeated name the last counts, as in

@@ -62,6 +62,18 @@ enum ReplicaTables {
         var updatedBy: String
         /// The media an article uses (read for live articles written to the local view).
         var mediaIDs: () -> Set<String>
+        /// The document's lookup members as they appear in it (read for the local view only).
+        var lookups: Lookups
+
+        /// The local view's lookup columns: a live article's slug, a live link's two ends.
+        var lookupColumns: (slug: String?, fromID: String?, toID: String?) {
+            guard !self.deleted else { return (nil, nil, nil) }
+            switch self.type {
+            case .article: return (self.lookups.slug, nil, nil)
+            case .link: return (nil, self.lookups.fromID, self.lookups.toID)
+            case .media: return (nil, nil, nil)
+            }
+        }
 
         /// The entity with its document parsed.
         func state() throws -> EntityState {
@@ -76,15 +88,18 @@ enum ReplicaTables {
     static func write(_ row: StoredEntity, to table: Table, generation: Int64? = nil, db: Database) throws {
         // One statement per row, cached: a clone writes thousands of rows per page, and a second
         // statement for the generation would rewrite the whole row (its document spills into
-        // overflow pages) a second time.
-        let stamped = table == .local && generation != nil
+        // overflow pages) a second time. The local view's lookup columns go with the row.
+        let local = table == .local
+        let stamped = local && generation != nil
+        let extra = (local ? ", slug, from_id, to_id" : "") + (stamped ? ", snapshot_generation" : "")
         let upsert = try db.cachedStatement(
             sql: """
-                INSERT INTO \(table.rawValue) (\(self.columns)\(stamped ? ", snapshot_generation" : ""))
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?\(stamped ? ", ?" : ""))
+                INSERT INTO \(table.rawValue) (\(self.columns)\(extra))
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?\(local ? ", ?, ?, ?" : "")\(stamped ? ", ?" : ""))
                 ON CONFLICT (id) DO UPDATE SET type = excluded.type, version = excluded.version, seq = excluded.seq,
                     deleted = excluded.deleted, data = excluded.data, created_at = excluded.created_at,
                     updated_at = excluded.updated_at, created_by = excluded.created_by, updated_by = excluded.updated_by
+                    \(local ? ", slug = excluded.slug, from_id = excluded.from_id, to_id = excluded.to_id" : "")
                     \(stamped ? ", snapshot_generation = excluded.snapshot_generation" : "")
                 """
         )
@@ -92,6 +107,10 @@ enum ReplicaTables {
             row.id, row.type.rawValue, row.version, row.seq, row.deleted, row.document,
             row.createdAt, row.updatedAt, row.createdBy, row.updatedBy,
         ]
+        if local {
+            let lookups = row.lookupColumns
+            arguments += [lookups.slug, lookups.fromID, lookups.toID]
+        }
         if stamped { arguments += [generation] }
         try upsert.execute(arguments: arguments)
         guard table == .local else { return }
@@ -118,14 +137,15 @@ enum ReplicaTables {
             return StoredEntity(
                 type: item.type, id: item.id, version: item.version, seq: item.seq, deleted: true,
                 document: previous?["data"] ?? "{}", createdAt: previous?["created_at"] ?? "", updatedAt: previous?["updated_at"] ?? "",
-                createdBy: previous?["created_by"] ?? "", updatedBy: previous?["updated_by"] ?? "", mediaIDs: { [] }
+                createdBy: previous?["created_by"] ?? "", updatedBy: previous?["updated_by"] ?? "", mediaIDs: { [] },
+                lookups: Lookups()
             )
         }
         let mediaIDs = document.mediaIDs
         return StoredEntity(
             type: item.type, id: item.id, version: item.version, seq: item.seq, deleted: false, document: document.text,
             createdAt: document.createdAt, updatedAt: document.updatedAt, createdBy: document.createdBy,
-            updatedBy: document.updatedBy, mediaIDs: { mediaIDs }
+            updatedBy: document.updatedBy, mediaIDs: { mediaIDs }, lookups: document.lookups
         )
     }
 }
@@ -136,9 +156,22 @@ extension ReplicaTables.StoredEntity {
         self.init(
             type: state.type, id: state.id, version: state.version, seq: state.seq, deleted: state.deleted,
             document: JSONWriter.string(.object(state.data)), createdAt: state.createdAt, updatedAt: state.updatedAt,
-            createdBy: state.createdBy, updatedBy: state.updatedBy, mediaIDs: { ChangesetApplier.mediaIDs(usedBy: state.data) }
+            createdBy: state.createdBy, updatedBy: state.updatedBy, mediaIDs: { ChangesetApplier.mediaIDs(usedBy: state.data) },
+            lookups: Lookups(
+                slug: state.data["slug"]?.stringValue, fromID: state.data["fromId"]?.stringValue,
+                toID: state.data["toId"]?.stringValue
+            )
         )
     }
+}
+
+/// The members of a document the local view's lookup columns come from (`slug`, `fromId`,
+/// `toId`), each when it is a string. Which of them a row's columns keep depends on its type
+/// (``ReplicaTables/StoredEntity/lookupColumns``).
+struct Lookups: Sendable, Hashable {
+    var slug: String?
+    var fromID: String?
+    var toID: String?
 }
 
 /// Answers the applier's questions from the replica's local view, inside the edit's transaction,

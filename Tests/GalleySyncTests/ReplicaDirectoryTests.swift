@@ -192,6 +192,12 @@ import Testing
         #expect(columns.count == 3 && columns.allSatisfy { $0["hidden"] as Int == 0 }, "plain columns, not generated")
         let slugs = try replica.pool.read { db in try String?.fetchAll(db, sql: "SELECT slug FROM entity WHERE type = 'article' ORDER BY id") }
         #expect(slugs == ["ferries", nil, nil])
+        // The type check, now written without IN, still refuses what is not a known type.
+        #expect(throws: DatabaseError.self) {
+            try replica.pool.write { db in
+                try db.execute(sql: "INSERT INTO entity (\(ReplicaTables.columns)) VALUES ('x', 'photo', 1, 1, 0, '{}', '', '', '', '')")
+            }
+        }
         #expect(try replica.integrityCheck() == "ok")
     }
 

@@ -71,13 +71,21 @@ struct PulledItem: Sendable {
 
     fileprivate init(_ scanner: inout JSONScanner, _ bytes: UnsafeRawBufferPointer) throws {
         let start = scanner.offset
-        var values: [String: JSONValue] = [:]
+        // One variable per member, not a dictionary: hashing names was 2% of a clone.
+        var type: JSONValue?
+        var id: JSONValue?
+        var version: JSONValue?
+        var seq: JSONValue?
+        var deleted: JSONValue?
         var document: PulledDocument?
         if scanner.peek() == UInt8(ascii: "{") {
             try scanner.readObject { name, value in
                 switch name {
-                case "type", "id", "version", "seq", "deleted":
-                    values[name] = try value.value()
+                case "type": type = try value.value()
+                case "id": id = try value.value()
+                case "version": version = try value.value()
+                case "seq": seq = try value.value()
+                case "deleted": deleted = try value.value()
                 case "data":
                     document = value.peek() == UInt8(ascii: "{") ? try PulledDocument(&value, bytes) : nil
                     if document == nil { _ = try value.skip() }
@@ -88,8 +96,8 @@ struct PulledItem: Sendable {
         } else {
             _ = try scanner.skip()
         }
-        guard let typeName = values["type"]?.stringValue, let type = EntityType(rawValue: typeName),
-            let id = values["id"]?.stringValue, let version = values["version"]?.intValue, let seq = values["seq"]?.intValue
+        guard let typeName = type?.stringValue, let type = EntityType(rawValue: typeName),
+            let id = id?.stringValue, let version = version?.intValue, let seq = seq?.intValue
         else {
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<scanner.offset]), as: UTF8.self)
             throw ReplicaError.unusable("the server sent a malformed sync item: \(text)")
@@ -98,7 +106,7 @@ struct PulledItem: Sendable {
         self.id = id
         self.version = version
         self.seq = Int64(seq)
-        self.deleted = values["deleted"]?.boolValue ?? false
+        self.deleted = deleted?.boolValue ?? false
         if !self.deleted, var document {
             if type != .article { document.mediaIDs = [] }
             self.document = document
@@ -132,7 +140,10 @@ struct PulledDocument: Sendable {
 
     fileprivate init(_ scanner: inout JSONScanner, _ bytes: UnsafeRawBufferPointer) throws {
         var members: [(name: String, value: Range<Int>)] = []
-        var metadata: [String: String] = [:]
+        var createdAt: String?
+        var updatedAt: String?
+        var createdBy: String?
+        var updatedBy: String?
         var lead: String?
         var blockMedia: [String]?
         var lookups = Lookups()
@@ -140,8 +151,10 @@ struct PulledDocument: Sendable {
         try scanner.readObject { name, value in
             let start = value.offset
             switch name {
-            case "createdAt", "updatedAt", "createdBy", "updatedBy":
-                metadata[name] = try value.value().stringValue
+            case "createdAt": createdAt = try value.value().stringValue
+            case "updatedAt": updatedAt = try value.value().stringValue
+            case "createdBy": createdBy = try value.value().stringValue
+            case "updatedBy": updatedBy = try value.value().stringValue
             case "leadMediaId":
                 lead = try value.value().stringValue
             case "slug":
@@ -158,10 +171,10 @@ struct PulledDocument: Sendable {
             }
             members.append((name, start..<value.offset))
         }
-        self.createdAt = metadata["createdAt"] ?? ""
-        self.updatedAt = metadata["updatedAt"] ?? ""
-        self.createdBy = metadata["createdBy"] ?? ""
-        self.updatedBy = metadata["updatedBy"] ?? ""
+        self.createdAt = createdAt ?? ""
+        self.updatedAt = updatedAt ?? ""
+        self.createdBy = createdBy ?? ""
+        self.updatedBy = updatedBy ?? ""
         self.lookups = lookups
         if let lead { self.mediaIDs.insert(lead.lowercased()) }
         for id in blockMedia ?? [] { self.mediaIDs.insert(id.lowercased()) }

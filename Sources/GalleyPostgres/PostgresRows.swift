@@ -100,7 +100,7 @@ enum PostgresEntityRows {
             updatedAt: try row.get("updated_at"),
             createdBy: try row.get("created_by"),
             updatedBy: try row.get("updated_by"),
-            storedDocument: try row.get("data")
+            storedDocument: Array((try row.get("data") as String).utf8)
         )
     }
 

@@ -109,9 +109,11 @@ enum EntityRows {
         try self.fetchState(self.versionStatement(db), arguments: [id, version])
     }
 
-    /// The row of an entity's `version`, its columns named like the `entity` view's.
-    static func versionRow(_ id: String, version: Int, db: Database) throws -> Row? {
-        try Row.fetchOne(self.versionStatement(db), arguments: [id, version])
+    /// The row of an entity's `version`, its columns named like the `entity` view's, handed to
+    /// `body` live from a cursor (see ``state(fromEntityRow:)`` for why not a copied row).
+    static func withVersionRow<T>(_ id: String, version: Int, db: Database, _ body: (Row) throws -> T) throws -> T? {
+        let rows = try Row.fetchCursor(self.versionStatement(db), arguments: [id, version])
+        return try rows.next().map(body)
     }
 
     private static func versionStatement(_ db: Database) throws -> Statement {

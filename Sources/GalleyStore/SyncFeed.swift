@@ -32,28 +32,38 @@ public struct SyncItem: Sendable {
     }
 
     /// An entity row (the `entity` view's columns, or a version row named like them) with its
-    /// document as stored: text this store's writer wrote with ``JSONWriter``.
+    /// document as stored: text this store's writer wrote with ``JSONWriter``. Meant for a row
+    /// live in a cursor: its document's bytes are copied once from SQLite's buffer, where a
+    /// copied row (`Row.fetchAll`) makes a `String` of it first, checking and copying every
+    /// byte, only for the page to take its bytes again (~13% of galleyd's time on a snapshot
+    /// page, BENCHMARKS.md).
     init(row: Row) throws {
         guard let type = EntityType(rawValue: row["type"]) else {
             throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has an unknown type")
         }
+        let deleted: Bool = row["deleted"]
+        let document: [UInt8] =
+            deleted ? [] : try row.withUnsafeData(named: "data") { data in
+                guard let data else { throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has no document") }
+                return [UInt8](data)
+            }
         try self.init(
             type: type,
             id: row["id"],
             version: row["version"],
             seq: row["seq"],
-            deleted: row["deleted"],
+            deleted: deleted,
             createdAt: row["created_at"],
             updatedAt: row["updated_at"],
             createdBy: row["created_by"],
             updatedBy: row["updated_by"],
-            storedDocument: row["data"]
+            storedDocument: document
         )
     }
 
-    /// An entity as a store read it, with `storedDocument` passed on unparsed: it must be text a
-    /// store's writer wrote with ``JSONWriter`` (both stores' `data` columns hold only that). Only
-    /// its first byte is checked; a tombstone's document is dropped.
+    /// An entity as a store read it, with `storedDocument` (UTF-8) passed on unparsed: it must be
+    /// text a store's writer wrote with ``JSONWriter`` (both stores' `data` columns hold only
+    /// that). Only its first byte is checked; a tombstone's document is dropped.
     public init(
         type: EntityType,
         id: String,
@@ -64,7 +74,7 @@ public struct SyncItem: Sendable {
         updatedAt: String,
         createdBy: String,
         updatedBy: String,
-        storedDocument: String
+        storedDocument: [UInt8]
     ) throws {
         self.type = type
         self.id = id
@@ -78,10 +88,10 @@ public struct SyncItem: Sendable {
         if deleted {
             self.document = nil
         } else {
-            guard storedDocument.utf8.first == UInt8(ascii: "{") else {
+            guard storedDocument.first == UInt8(ascii: "{") else {
                 throw StoreError.unusable("the stored document of \(id) is not a JSON object")
             }
-            self.document = EncodedJSON(uncheckedText: Array(storedDocument.utf8))
+            self.document = EncodedJSON(uncheckedText: storedDocument)
         }
     }
 }
@@ -147,18 +157,21 @@ extension SQLiteStore {
             var position = after.map { ($0.type.rawValue, $0.id) } ?? ("", "")
             var exhausted = false
             while items.count < limit && !exhausted {
-                let rows = try Row.fetchAll(
+                let wanted = limit - items.count
+                let rows = try Row.fetchCursor(
                     db.cachedStatement(sql: "SELECT * FROM entity WHERE (type, id) > (?, ?) ORDER BY type, id LIMIT ?"),
-                    arguments: [position.0, position.1, limit - items.count]
+                    arguments: [position.0, position.1, wanted]
                 )
-                exhausted = rows.count < limit - items.count
-                for row in rows {
+                var fetched = 0
+                while let row = try rows.next() {
+                    fetched += 1
                     let current = try SyncItem(row: row)
                     position = (current.type.rawValue, current.id)
                     let item = current.seq <= head ? current : try Self.latestVersion(current.id, atOrBefore: head, db: db)
                     guard let item, !item.deleted else { continue }
                     items.append(item)
                 }
+                exhausted = fetched < wanted
             }
             let done = exhausted
             // Live now is close enough to live at `head` for a progress bar, and one indexed count.
@@ -203,6 +216,6 @@ extension SQLiteStore {
             db.cachedStatement(sql: "SELECT version FROM entity_version WHERE id = ? AND seq <= ? ORDER BY seq DESC, version DESC LIMIT 1"),
             arguments: [id, seq]
         ) else { return nil }
-        return try EntityRows.versionRow(id, version: version, db: db).map(SyncItem.init(row:))
+        return try EntityRows.withVersionRow(id, version: version, db: db, SyncItem.init(row:))
     }
 }

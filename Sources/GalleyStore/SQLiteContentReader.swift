@@ -84,15 +84,21 @@ enum EntityRows {
             version: row["version"],
             seq: row["seq"],
             deleted: row["deleted"],
-            data: try row.withUnsafeData(named: "data") { data in
-                guard let data else { throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has no document") }
-                return try data.withUnsafeBytes { try Self.document($0) }
-            },
+            data: try Self.withDocumentBytes(of: row, Self.document),
             createdAt: row["created_at"],
             updatedAt: row["updated_at"],
             createdBy: row["created_by"],
             updatedBy: row["updated_by"]
         )
+    }
+
+    /// The bytes of a row's `data` column as SQLite holds them, for a row live in a cursor (see
+    /// ``state(fromEntityRow:)``).
+    static func withDocumentBytes<T>(of row: Row, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        try row.withUnsafeData(named: "data") { data in
+            guard let data else { throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has no document") }
+            return try data.withUnsafeBytes(body)
+        }
     }
 
     /// The current version of an entity, from its row without reading the document.

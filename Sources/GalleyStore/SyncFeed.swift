@@ -42,11 +42,7 @@ public struct SyncItem: Sendable {
             throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has an unknown type")
         }
         let deleted: Bool = row["deleted"]
-        let document: [UInt8] =
-            deleted ? [] : try row.withUnsafeData(named: "data") { data in
-                guard let data else { throw StoreError.unusable("entity \(row["id"] as String? ?? "?") has no document") }
-                return [UInt8](data)
-            }
+        let document: [UInt8] = deleted ? [] : try EntityRows.withDocumentBytes(of: row) { [UInt8]($0) }
         try self.init(
             type: type,
             id: row["id"],

@@ -127,7 +127,7 @@ import Testing
         }
         // A repeated member counts as its last (as the stored text keeps it); an escaped one unescaped.
         _ = try replica.apply(pageText: page([
-            item("article", first, seq: 1, #"{"headline":"Ferries","slug":"old","slug":"ferries"}"#),
+            item("article", first, seq: 1, #"{"headline":"Ferries","slug":"old","slug":"ferr\u0069es"}"#),
             item("article", second, seq: 2, #"{"headline":"Trains","slug":"trains"}"#),
             item("link", link, seq: 3, #"{"fromId":"\#(first)","toId":"\#(second)","kind":"related"}"#),
         ], cursor: "s.1"))

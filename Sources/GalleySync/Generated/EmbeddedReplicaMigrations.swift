@@ -177,8 +177,9 @@ CREATE INDEX entity_link_to ON entity (to_id) WHERE to_id IS NOT NULL;
 -- whole document on every insert and update: a clone parsed each 6-10 KB article text once more
 -- inside SQLite only to find its slug, ~7% of the clone's CPU (BENCHMARKS.md, "Clone: the
 -- replica's lookups written, not extracted"). galley reads the three values while it scans the
--- pulled page, or from the document it has parsed for a local edit. The rule is unchanged: a
--- live article's `slug`, a live link's `fromId` and `toId` when they are strings, else NULL.
+-- pulled page, or from the document it has parsed for a local edit. The rule is the old one,
+-- narrowed to strings (the only values the content rules accept there): a live article's
+-- `slug`, a live link's `fromId` and `toId` when they are strings, else NULL.
 --
 -- The type check is written with OR: SQLite evaluates `type IN ('article', 'media', 'link')` by
 -- building a temporary B-tree of the three values on every execution of a statement that writes

@@ -97,7 +97,7 @@ struct ReadDeadlineTests {
             #expect(error["error"]?["code"] == -32029)
             #expect(error["error"]?["data"]?["kind"] == "frame_timeout")
             #expect(error["error"]?["data"]?["limitSeconds"] == 1)
-            #expect(try await slow.isClosed(within: .seconds(5)))
+            #expect(try await slow.isClosed(within: .seconds(15)))
             // A client that sends whole messages is served as before.
             #expect(try await client.call("server.ping") == .object([:]))
             await client.close()
@@ -124,7 +124,7 @@ struct ReadDeadlineTests {
             let error = try self.parse(try await idle.readLine(timeout: .seconds(10)))
             #expect(error["error"]?["code"] == -32029)
             #expect(error["error"]?["data"]?["kind"] == "idle_timeout")
-            #expect(try await idle.isClosed(within: .seconds(5)))
+            #expect(try await idle.isClosed(within: .seconds(15)))
             // The subscriber, idle just as long, is still there.
             try await subscriber.send(#"{"jsonrpc":"2.0","id":3,"method":"server.ping"}"# + "\n")
             #expect(try self.parse(try await subscriber.readLine())["result"] == .object([:]))

@@ -45,7 +45,7 @@ import Testing
                 #expect(reply["error"]?["data"]?["kind"] == "invalid_token")
                 #expect(reply["error"]?["data"]?["attemptsLeft"] == .number(JSONNumber(5 - attempt)))
             }
-            #expect(try await raw.isClosed(within: .seconds(5)))
+            #expect(try await raw.isClosed(within: .seconds(15)))
         }
     }
 

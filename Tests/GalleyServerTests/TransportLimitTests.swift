@@ -21,7 +21,7 @@ import Testing
             #expect(error["error"]?["code"] == -32600)
             #expect(error["error"]?["data"]?["kind"] == "message_too_large")
             #expect(error["error"]?["data"]?["limit"] == 4096)
-            #expect(try await raw.isClosed(within: .seconds(5)))
+            #expect(try await raw.isClosed(within: .seconds(15)))
             #expect(raw.readError == nil, "the client must see a clean close, not a reset")
         }
     }
@@ -32,7 +32,7 @@ import Testing
             try await raw.send("Content-Length: 100000\r\n\r\n" + String(repeating: " ", count: 20000))
             let error = try JSONParser.parse(try #require(try await raw.readFramed()))
             #expect(error["error"]?["data"]?["kind"] == "message_too_large")
-            #expect(try await raw.isClosed(within: .seconds(5)))
+            #expect(try await raw.isClosed(within: .seconds(15)))
             #expect(raw.readError == nil)
         }
     }
@@ -62,7 +62,7 @@ import Testing
             let error = try JSONParser.parse(try #require(try await third.readLine()))
             #expect(error["error"]?["code"] == -32029)
             #expect(error["error"]?["data"]?["kind"] == "overloaded")
-            #expect(try await third.isClosed(within: .seconds(5)))
+            #expect(try await third.isClosed(within: .seconds(15)))
             await first.close()
             // A slot frees up: a new connection is served again.
             var served = false
@@ -88,7 +88,7 @@ import Testing
             let error = try JSONParser.parse(try #require(try await idle.readLine(timeout: .seconds(20))))
             #expect(error["error"]?["code"] == -32001)
             #expect(error["error"]?["data"]?["kind"] == "authentication_timeout")
-            #expect(try await idle.isClosed(within: .seconds(5)))
+            #expect(try await idle.isClosed(within: .seconds(15)))
             #expect(try await authenticated.call("server.ping") == .object([:]), "past the deadline, the authenticated connection is served")
             await authenticated.close()
         }

@@ -95,7 +95,7 @@ import Testing
                 let writer = try await server.client()
                 let id = UUID().uuidString.lowercased()
                 try await writer.commit([Fixtures.article("After the outage", id: id)])
-                #expect(try await Self.wait(upTo: .seconds(5)) { try replica.entity(id) != nil } != nil)
+                #expect(try await Self.wait(upTo: .seconds(15)) { try replica.entity(id) != nil } != nil)
                 await writer.close()
                 task.cancel()
                 await task.value

@@ -75,7 +75,7 @@ final class RawConnection: Sendable {
     }
 
     /// The next `Content-Length`-framed message, or nil when the connection closed first.
-    func readFramed(timeout: Duration = .seconds(5)) async throws -> String? {
+    func readFramed(timeout: Duration = .seconds(15)) async throws -> String? {
         try await self.poll(timeout: timeout) { received in
             let bytes = received.bytes
             let separator = Array("\r\n\r\n".utf8)
